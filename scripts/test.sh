@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: unit and CLI tests on a release build,
+# the same under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
+# included), formatting of the examples, and a short run of every fuzz target.
+#   FUZZ_SECONDS=600 scripts/test.sh   for longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+echo "== release build and tests"
+scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIBYL_WERROR=ON
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DSIBYL_SANITIZE=ON -DSIBYL_WERROR=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+echo "== example projects are canonical"
+build/sibyl fmt --check examples/*/
+
+echo "== fuzz targets (${FUZZ_SECONDS:=30} s each)"
+CC=clang scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang -DSIBYL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+for target in build-fuzz/fuzz/fuzz_*; do
+  name=$(basename "$target")
+  corpus=fuzz/corpus/${name#fuzz_}
+  work=$(mktemp -d)
+  seeds=()
+  [ -d "$corpus" ] && seeds=("$corpus")
+  echo "-- $name"
+  "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$work/" \
+    "$work" "${seeds[@]}" 2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY)' || true
+  if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* >/dev/null 2>&1; then
+    echo "fuzz target $name found a failing input:" >&2
+    ls "$work" >&2
+    exit 1
+  fi
+  rm -rf "$work"
+done
+echo "== all tests passed"
