@@ -2,14 +2,15 @@
  * fuzz_spec_load.c — libFuzzer target for the project file loader.
  *
  * The first byte picks the kind of file (manifest, pipeline, subgraph,
- * dataset, configuration); the rest is its text. Every parsed pipeline is
- * also formatted canonically and re-parsed: canonical text must load to
- * the same diagnostics count and format to itself.
+ * dataset, configuration); the rest is its text. Pipelines and subgraphs
+ * that load are also planned (graph checks, type checking of every
+ * expression, schema propagation) without reading data files. Canonical
+ * text must format to itself.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/spec.h"
+#include "plan/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,8 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sb_project *p = sb_project_new(a, "/nonexistent");
     switch (kind) {
     case 0: sb_project_parse_manifest(a, p, "sibyl.json", text, len, &d); break;
-    case 1: sb_spec_parse_pipeline(a, "p", "pipelines/p.json", text, len, false, &d); break;
-    case 2: sb_spec_parse_pipeline(a, "s", "subgraphs/s.json", text, len, true, &d); break;
+    case 1:
+    case 2: {
+        sb_pipeline *pl = sb_spec_parse_pipeline(a, kind == 1 ? "p" : "s",
+                                                 kind == 1 ? "pipelines/p.json" : "subgraphs/s.json",
+                                                 text, len, kind == 2, &d);
+        sb_plan_options opt = {.no_infer = true};
+        if (pl) sb_plan_pipeline(a, p, pl, &opt, &d);
+        break;
+    }
     case 3: sb_spec_parse_dataset(a, "d", "datasets/d.json", text, len, &d); break;
     case 4: sb_spec_parse_config(a, p, "c", "configs/c.json", text, len, &d); break;
     }

@@ -69,20 +69,35 @@ static bool delim_char(const char *s, size_t n, char *out, const char **err)
         return true;
     }
     switch (s[1]) {
-    case 't': *out = '\t'; return true;
-    case 'r': *out = '\r'; return true;
-    case 'b': *out = '\b'; return true;
-    case 'f': *out = '\f'; return true;
-    case '"': *out = '"'; return true;
-    case '\'': *out = '\''; return true;
-    case '\\': *out = '\\'; return true;
+    case 't':
+        *out = '\t';
+        return true;
+    case 'r':
+        *out = '\r';
+        return true;
+    case 'b':
+        *out = '\b';
+        return true;
+    case 'f':
+        *out = '\f';
+        return true;
+    case '"':
+        *out = '"';
+        return true;
+    case '\'':
+        *out = '\'';
+        return true;
+    case '\\':
+        *out = '\\';
+        return true;
     case 'u':
         if (n == 6 && strcmp(s, "\\u0000") == 0) {
             *out = '\0';
             return true;
         }
         break;
-    default: break;
+    default:
+        break;
     }
     *err = "unsupported special character for delimiter";
     return false;
@@ -121,8 +136,8 @@ static bool parse_delimiter(sb_arena *a, const char *sep, csv_cfg *c, const char
 
 /* CSVOptions.getChar: unset -> default, "" -> '\0', one character, else an error.
  * sibyl reads single-byte characters only. */
-static bool option_char(const char *v, char dflt, const char *option, const char *name,
-                        sb_diags *d, char *out, bool *set)
+static bool option_char(const char *v, char dflt, const char *option, const char *name, sb_diags *d,
+                        char *out, bool *set)
 {
     if (set) *set = v != NULL;
     if (!v) {
@@ -467,15 +482,30 @@ static const sb_type *infer_field(sb_arena *a, const csv_cfg *c, const sb_type *
     const sb_type *t;
     switch (so_far->kind) {
     case SB_T_NULL:
-    case SB_T_INT: t = try_int(a, c, s, n); break;
-    case SB_T_LONG: t = try_long(a, c, s, n); break;
-    case SB_T_DECIMAL: t = try_decimal(a, c, s, n); break;
-    case SB_T_DOUBLE: t = try_double(c, s, n); break;
-    case SB_T_DATE: t = try_date(c, s, n); break;
+    case SB_T_INT:
+        t = try_int(a, c, s, n);
+        break;
+    case SB_T_LONG:
+        t = try_long(a, c, s, n);
+        break;
+    case SB_T_DECIMAL:
+        t = try_decimal(a, c, s, n);
+        break;
+    case SB_T_DOUBLE:
+        t = try_double(c, s, n);
+        break;
+    case SB_T_DATE:
+        t = try_date(c, s, n);
+        break;
     case SB_T_TIMESTAMP:
-    case SB_T_TIMESTAMP_NTZ: t = try_timestamp(c, s, n); break;
-    case SB_T_BOOLEAN: t = try_boolean(s, n); break;
-    default: return T(SB_T_STRING);
+    case SB_T_TIMESTAMP_NTZ:
+        t = try_timestamp(c, s, n);
+        break;
+    case SB_T_BOOLEAN:
+        t = try_boolean(s, n);
+        break;
+    default:
+        return T(SB_T_STRING);
     }
     const sb_type *m = csv_compatible(a, so_far, t);
     return m ? m : T(SB_T_STRING);
@@ -553,19 +583,48 @@ static bool done(const csv_state *st)
 }
 
 const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t nin,
-                                      const sb_io_options *opts, size_t max_rows,
-                                      const char *name, sb_diags *d)
+                                      const sb_io_options *opts, size_t max_rows, const char *name,
+                                      sb_diags *d)
 {
     static const sb_io_options none;
     if (!opts) opts = &none;
     csv_cfg c;
     if (!csv_config(a, opts, name, d, &c)) return NULL;
 
+    /* Spark's line reader cuts UTF-16 text at raw \n and \r bytes and decodes
+     * each piece on its own; for the other encodings that is the same as
+     * decoding first. */
+    bool wide = !c.multiline && sb_io_encoding_is_utf16(opts->encoding);
     sb_io_text *texts = sb_arena_alloc(a, (nin ? nin : 1) * sizeof *texts);
-    for (size_t k = 0; k < nin; k++)
-        if (!sb_io_decode_text(a, in[k].data, in[k].len, opts->encoding, true, in[k].name, d,
-                               &texts[k]))
+    for (size_t k = 0; k < nin; k++) {
+        if (wide) {
+            sb_buf joined = SB_BUF_INIT;
+            size_t pos = 0, lines = 0, bad = 0, bad_line = 0;
+            line raw;
+            while (next_line(in[k].data, in[k].len, &pos, &raw)) {
+                sb_io_text t;
+                lines++;
+                if (!sb_io_decode_text(a, raw.s, raw.len, opts->encoding, true, in[k].name, d,
+                                       &t)) {
+                    sb_buf_free(&joined);
+                    return NULL;
+                }
+                if (t.invalid && !bad) bad_line = lines;
+                bad += t.invalid;
+                sb_buf_add(&joined, t.data, t.len);
+                sb_buf_putc(&joined, '\n');
+            }
+            texts[k].data = sb_arena_strndup(a, sb_buf_str(&joined), joined.len);
+            texts[k].len = joined.len;
+            texts[k].invalid = bad;
+            texts[k].invalid_line = bad_line;
+            sb_buf_free(&joined);
+        } else if (!sb_io_decode_text(a, in[k].data, in[k].len, opts->encoding, true, in[k].name, d,
+                                      &texts[k])) {
             return NULL;
+        }
+        sb_io_warn_invalid(d, in[k].name, texts[k].invalid_line, texts[k].invalid);
+    }
 
     csv_row row = {0};
     csv_row head = {0};
@@ -656,9 +715,8 @@ too_wide:
     return NULL;
 }
 
-const sb_type *sb_io_infer_csv(sb_arena *a, const char *data, size_t len,
-                               const sb_io_options *opts, size_t max_rows, const char *name,
-                               sb_diags *d)
+const sb_type *sb_io_infer_csv(sb_arena *a, const char *data, size_t len, const sb_io_options *opts,
+                               size_t max_rows, const char *name, sb_diags *d)
 {
     sb_io_input in = {.name = name, .data = data, .len = len};
     return sb_io_csv_infer_inputs(a, &in, 1, opts, max_rows, name, d);

@@ -18,10 +18,13 @@ bool sb_io_type_eq(const sb_type *x, const sb_type *y)
     if (x == y) return true;
     if (!x || !y || x->kind != y->kind) return false;
     switch (x->kind) {
-    case SB_T_DECIMAL: return x->precision == y->precision && x->scale == y->scale;
+    case SB_T_DECIMAL:
+        return x->precision == y->precision && x->scale == y->scale;
     case SB_T_INTERVAL_DT:
-    case SB_T_INTERVAL_YM: return x->precision == y->precision && x->scale == y->scale;
-    case SB_T_ARRAY: return x->contains_null == y->contains_null && sb_io_type_eq(x->elem, y->elem);
+    case SB_T_INTERVAL_YM:
+        return x->precision == y->precision && x->scale == y->scale;
+    case SB_T_ARRAY:
+        return x->contains_null == y->contains_null && sb_io_type_eq(x->elem, y->elem);
     case SB_T_MAP:
         return x->contains_null == y->contains_null && sb_io_type_eq(x->key, y->key) &&
                sb_io_type_eq(x->value, y->value);
@@ -34,20 +37,28 @@ bool sb_io_type_eq(const sb_type *x, const sb_type *y)
                 return false;
         }
         return true;
-    default: return true;
+    default:
+        return true;
     }
 }
 
 static int integral_rank(sb_type_kind k)
 {
     switch (k) {
-    case SB_T_BYTE: return 1;
-    case SB_T_SHORT: return 2;
-    case SB_T_INT: return 3;
-    case SB_T_LONG: return 4;
-    case SB_T_FLOAT: return 5;
-    case SB_T_DOUBLE: return 6;
-    default: return 0;
+    case SB_T_BYTE:
+        return 1;
+    case SB_T_SHORT:
+        return 2;
+    case SB_T_INT:
+        return 3;
+    case SB_T_LONG:
+        return 4;
+    case SB_T_FLOAT:
+        return 5;
+    case SB_T_DOUBLE:
+        return 6;
+    default:
+        return 0;
     }
 }
 
@@ -60,11 +71,16 @@ static bool is_integral(const sb_type *t)
 const sb_type *sb_io_decimal_for(sb_arena *a, const sb_type *t)
 {
     switch (t->kind) {
-    case SB_T_BYTE: return sb_type_decimal(a, 3, 0);
-    case SB_T_SHORT: return sb_type_decimal(a, 5, 0);
-    case SB_T_INT: return sb_type_decimal(a, 10, 0);
-    case SB_T_LONG: return sb_type_decimal(a, 20, 0);
-    default: return t;
+    case SB_T_BYTE:
+        return sb_type_decimal(a, 3, 0);
+    case SB_T_SHORT:
+        return sb_type_decimal(a, 5, 0);
+    case SB_T_INT:
+        return sb_type_decimal(a, 10, 0);
+    case SB_T_LONG:
+        return sb_type_decimal(a, 20, 0);
+    default:
+        return t;
     }
 }
 
@@ -105,7 +121,8 @@ const sb_type *sb_io_tightest(sb_arena *a, const sb_type *x, const sb_type *y)
     bool dx = x->kind == SB_T_DATE || x->kind == SB_T_TIMESTAMP || x->kind == SB_T_TIMESTAMP_NTZ;
     bool dy = y->kind == SB_T_DATE || y->kind == SB_T_TIMESTAMP || y->kind == SB_T_TIMESTAMP_NTZ;
     if (dx && dy) {
-        if (x->kind == SB_T_TIMESTAMP || y->kind == SB_T_TIMESTAMP) return sb_type_of(SB_T_TIMESTAMP);
+        if (x->kind == SB_T_TIMESTAMP || y->kind == SB_T_TIMESTAMP)
+            return sb_type_of(SB_T_TIMESTAMP);
         return sb_type_of(SB_T_TIMESTAMP_NTZ);
     }
     /* findTypeForComplex */
@@ -137,7 +154,8 @@ const sb_type *sb_io_tightest(sb_arena *a, const sb_type *x, const sb_type *y)
 const sb_type *sb_io_as_nullable(sb_arena *a, const sb_type *t)
 {
     switch (t->kind) {
-    case SB_T_ARRAY: return sb_type_array(a, sb_io_as_nullable(a, t->elem), true);
+    case SB_T_ARRAY:
+        return sb_type_array(a, sb_io_as_nullable(a, t->elem), true);
     case SB_T_MAP:
         return sb_type_map(a, sb_io_as_nullable(a, t->key), sb_io_as_nullable(a, t->value), true);
     case SB_T_STRUCT: {
@@ -149,7 +167,8 @@ const sb_type *sb_io_as_nullable(sb_arena *a, const sb_type *t)
         }
         return sb_type_struct(a, f, t->nfields);
     }
-    default: return t;
+    default:
+        return t;
     }
 }
 
@@ -182,8 +201,10 @@ int sb_io_utf16_cmp(const char *a, const char *b)
     uint16_t pend = 0, qend = 0; /* pending low surrogates */
     for (;;) {
         uint32_t x, y;
-        if (pend) x = pend, pend = 0;
-        else if (!*p) x = UINT32_MAX;
+        if (pend)
+            x = pend, pend = 0;
+        else if (!*p)
+            x = UINT32_MAX;
         else {
             x = next_cp(&p);
             if (x > 0xFFFF) {
@@ -191,8 +212,10 @@ int sb_io_utf16_cmp(const char *a, const char *b)
                 x = 0xD800 + ((x - 0x10000) >> 10);
             }
         }
-        if (qend) y = qend, qend = 0;
-        else if (!*q) y = UINT32_MAX;
+        if (qend)
+            y = qend, qend = 0;
+        else if (!*q)
+            y = UINT32_MAX;
         else {
             y = next_cp(&q);
             if (y > 0xFFFF) {
@@ -222,8 +245,10 @@ bool sb_io_name_ieq(const char *a, const char *b)
 static bool check_dups(const sb_type *t, const char *name, sb_diags *d)
 {
     switch (t->kind) {
-    case SB_T_ARRAY: return check_dups(t->elem, name, d);
-    case SB_T_MAP: return check_dups(t->key, name, d) && check_dups(t->value, name, d);
+    case SB_T_ARRAY:
+        return check_dups(t->elem, name, d);
+    case SB_T_MAP:
+        return check_dups(t->key, name, d) && check_dups(t->value, name, d);
     case SB_T_STRUCT:
         for (size_t i = 0; i < t->nfields; i++) {
             for (size_t j = 0; j < i; j++) {
@@ -240,7 +265,8 @@ static bool check_dups(const sb_type *t, const char *name, sb_diags *d)
             if (!check_dups(t->fields[i].type, name, d)) return false;
         }
         return true;
-    default: return true;
+    default:
+        return true;
     }
 }
 

@@ -64,8 +64,8 @@ int sb_io_options_set(sb_io_options *o, sb_arena *a, const char *key, const char
     return -1;
 }
 
-bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char *name,
-                    sb_diags *d, bool *ok)
+bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char *name, sb_diags *d,
+                    bool *ok)
 {
     if (!value) return dflt;
     if (sb_str_ieq(value, "true")) return true;
@@ -107,7 +107,8 @@ static size_t invalid_subpart(const unsigned char *s, size_t n)
     unsigned char c = s[0];
     size_t need;
     unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
     else if (c >= 0xE0 && c <= 0xEF) {
         need = 2;
         if (c == 0xE0) lo = 0xA0;
@@ -127,10 +128,10 @@ static size_t invalid_subpart(const unsigned char *s, size_t n)
     return i;
 }
 
-static const uint16_t CP1252[32] = {
-    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+static const uint16_t CP1252[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+                                    0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
 static bool enc_is(const char *enc, const char *const *names, size_t n)
 {
@@ -139,12 +140,12 @@ static bool enc_is(const char *enc, const char *const *names, size_t n)
     return false;
 }
 
-bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *encoding,
-                       bool repair, const char *name, sb_diags *d, sb_io_text *out)
+bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *encoding, bool repair,
+                       const char *name, sb_diags *d, sb_io_text *out)
 {
     static const char *const utf8[] = {"UTF-8", "UTF8"};
     static const char *const latin1[] = {"ISO-8859-1", "ISO8859-1", "ISO8859_1", "ISO_8859_1",
-                                         "latin1", "l1", "8859_1", "ISO-LATIN-1"};
+                                         "latin1",     "l1",        "8859_1",    "ISO-LATIN-1"};
     static const char *const ascii[] = {"US-ASCII", "ASCII", "ASCII7", "646"};
     static const char *const cp1252[] = {"windows-1252", "cp1252"};
     static const char *const u16[] = {"UTF-16", "UTF16", "UTF_16"};
@@ -154,6 +155,7 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
     sb_buf b = SB_BUF_INIT;
     size_t bad_line = 0, bad = 0;
 
+    memset(out, 0, sizeof *out);
     if (!encoding || enc_is(encoding, utf8, SB_COUNTOF(utf8))) {
         size_t i = 0, line = 1;
         if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) i = 3;
@@ -182,20 +184,26 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
         bool is_1252 = enc_is(encoding, cp1252, SB_COUNTOF(cp1252));
         for (size_t i = 0; i < len; i++) {
             uint32_t cp = s[i];
-            if (cp >= 0x80 && is_ascii) cp = 0xFFFD;
-            else if (cp >= 0x80 && cp < 0xA0 && is_1252) cp = CP1252[cp - 0x80];
+            if (cp >= 0x80 && is_ascii)
+                cp = 0xFFFD, bad++;
+            else if (cp >= 0x80 && cp < 0xA0 && is_1252)
+                cp = CP1252[cp - 0x80];
             put_utf8(&b, cp);
         }
-    } else if (enc_is(encoding, u16, SB_COUNTOF(u16)) || enc_is(encoding, u16le, SB_COUNTOF(u16le)) ||
+    } else if (enc_is(encoding, u16, SB_COUNTOF(u16)) ||
+               enc_is(encoding, u16le, SB_COUNTOF(u16le)) ||
                enc_is(encoding, u16be, SB_COUNTOF(u16be))) {
         bool le = enc_is(encoding, u16le, SB_COUNTOF(u16le));
         size_t i = 0;
         if (enc_is(encoding, u16, SB_COUNTOF(u16)) && len >= 2) {
-            if (s[0] == 0xFF && s[1] == 0xFE) le = true, i = 2;
-            else if (s[0] == 0xFE && s[1] == 0xFF) i = 2;
+            if (s[0] == 0xFF && s[1] == 0xFE)
+                le = true, i = 2;
+            else if (s[0] == 0xFE && s[1] == 0xFF)
+                i = 2;
         }
         for (; i + 1 < len; i += 2) {
-            uint32_t u = le ? (uint32_t)(s[i] | (s[i + 1] << 8)) : (uint32_t)((s[i] << 8) | s[i + 1]);
+            uint32_t u =
+                le ? (uint32_t)(s[i] | (s[i + 1] << 8)) : (uint32_t)((s[i] << 8) | s[i + 1]);
             if (u >= 0xD800 && u < 0xDC00 && i + 3 < len) {
                 uint32_t v = le ? (uint32_t)(s[i + 2] | (s[i + 3] << 8))
                                 : (uint32_t)((s[i + 2] << 8) | s[i + 3]);
@@ -223,14 +231,30 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
         start = 3;
     out->data = sb_arena_strndup(a, sb_buf_str(&b) + start, b.len - start);
     out->len = b.len - start;
+    out->invalid = bad;
+    out->invalid_line = bad ? (bad_line ? bad_line : 1) : 0;
     sb_buf_free(&b);
-    if (bad && bad_line) {
-        sb_diags_add(d, SB_SEV_WARNING, "invalid-utf8",
-                     "%s: line %zu is not valid UTF-8; %zu invalid byte sequence%s read as U+FFFD, "
-                     "as Spark reads them",
-                     name, bad_line, bad, bad == 1 ? "" : "s");
-    }
     return true;
+}
+
+bool sb_io_encoding_is_utf16(const char *encoding)
+{
+    return encoding &&
+           (sb_str_ieq(encoding, "UTF-16") || sb_str_ieq(encoding, "UTF16") ||
+            sb_str_ieq(encoding, "UTF_16") || sb_str_ieq(encoding, "UTF-16LE") ||
+            sb_str_ieq(encoding, "UTF16LE") || sb_str_ieq(encoding, "UTF_16LE") ||
+            sb_str_ieq(encoding, "UTF-16BE") || sb_str_ieq(encoding, "UTF16BE") ||
+            sb_str_ieq(encoding, "UTF_16BE") || sb_str_ieq(encoding, "UnicodeLittleUnmarked") ||
+            sb_str_ieq(encoding, "UnicodeBigUnmarked"));
+}
+
+void sb_io_warn_invalid(sb_diags *d, const char *name, size_t line, size_t count)
+{
+    if (!count) return;
+    sb_diags_add(d, SB_SEV_WARNING, "invalid-encoding",
+                 "%s: line %zu is not valid in its encoding; %zu invalid byte sequence%s read "
+                 "as U+FFFD, as Spark reads them",
+                 name, line, count, count == 1 ? "" : "s");
 }
 
 /* ---- files ------------------------------------------------------------------- */

@@ -40,34 +40,34 @@
  */
 typedef struct sb_io_options {
     /* CSV */
-    const char *header;                   /* "false" */
-    const char *sep;                      /* "," (alias: delimiter); "\t" etc. as in Spark */
-    const char *quote;                    /* "\"" ; "" turns quoting off */
-    const char *escape;                   /* "\\" */
-    const char *comment;                  /* unset: no comment lines */
-    const char *null_value;               /* "" */
-    const char *nan_value;                /* "NaN" */
-    const char *positive_inf;             /* "Inf" */
-    const char *negative_inf;             /* "-Inf" */
-    const char *infer_schema;             /* "false" */
-    const char *prefer_date;              /* "true" */
+    const char *header;                      /* "false" */
+    const char *sep;                         /* "," (alias: delimiter); "\t" etc. as in Spark */
+    const char *quote;                       /* "\"" ; "" turns quoting off */
+    const char *escape;                      /* "\\" */
+    const char *comment;                     /* unset: no comment lines */
+    const char *null_value;                  /* "" */
+    const char *nan_value;                   /* "NaN" */
+    const char *positive_inf;                /* "Inf" */
+    const char *negative_inf;                /* "-Inf" */
+    const char *infer_schema;                /* "false" */
+    const char *prefer_date;                 /* "true" */
     const char *ignore_leading_white_space;  /* "false" (reading) */
     const char *ignore_trailing_white_space; /* "false" (reading) */
     /* CSV and JSON */
-    const char *date_format;              /* unset: yyyy-MM-dd */
-    const char *timestamp_format;         /* unset: Spark's ISO-8601 forms */
-    const char *multi_line;               /* "false" */
-    const char *encoding;                 /* "UTF-8" (alias: charset) */
-    const char *sampling_ratio;           /* "1.0" */
-    const char *mode;                     /* "PERMISSIVE" | "DROPMALFORMED" | "FAILFAST" */
+    const char *date_format;                   /* unset: yyyy-MM-dd */
+    const char *timestamp_format;              /* unset: Spark's ISO-8601 forms */
+    const char *multi_line;                    /* "false" */
+    const char *encoding;                      /* "UTF-8" (alias: charset) */
+    const char *sampling_ratio;                /* "1.0" */
+    const char *mode;                          /* "PERMISSIVE" | "DROPMALFORMED" | "FAILFAST" */
     const char *column_name_of_corrupt_record; /* "_corrupt_record" */
     /* JSON */
-    const char *prefers_decimal;          /* "false" */
-    const char *primitives_as_string;     /* "false" */
-    const char *infer_timestamp;          /* "false" */
-    const char *drop_field_if_all_null;   /* "false" */
+    const char *prefers_decimal;        /* "false" */
+    const char *primitives_as_string;   /* "false" */
+    const char *infer_timestamp;        /* "false" */
+    const char *drop_field_if_all_null; /* "false" */
     /* Parquet */
-    const char *merge_schema;             /* "false" */
+    const char *merge_schema; /* "false" */
 } sb_io_options;
 
 /*
@@ -94,9 +94,8 @@ const sb_type *sb_io_infer_schema(sb_arena *a, const char *format, const char *p
  * `name` is what messages call the data ("data/orders.csv"). The text is read
  * in the options' encoding; a UTF-8 byte order mark is skipped.
  */
-const sb_type *sb_io_infer_csv(sb_arena *a, const char *data, size_t len,
-                               const sb_io_options *opts, size_t max_rows, const char *name,
-                               sb_diags *d);
+const sb_type *sb_io_infer_csv(sb_arena *a, const char *data, size_t len, const sb_io_options *opts,
+                               size_t max_rows, const char *name, sb_diags *d);
 const sb_type *sb_io_infer_json(sb_arena *a, const char *data, size_t len,
                                 const sb_io_options *opts, size_t max_rows, const char *name,
                                 sb_diags *d);

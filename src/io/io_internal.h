@@ -16,8 +16,8 @@
 
 /* A boolean option: NULL -> dflt; "true"/"false" in any case; anything else
  * is an error (Spark rejects it too) reported against `name`. */
-bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char *name,
-                    sb_diags *d, bool *ok);
+bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char *name, sb_diags *d,
+                    bool *ok);
 
 /* ---- text ------------------------------------------------------------ */
 
@@ -25,15 +25,22 @@ bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char
 typedef struct sb_io_text {
     char *data; /* arena-owned, NUL-terminated */
     size_t len;
+    size_t invalid;      /* invalid sequences replaced by U+FFFD */
+    size_t invalid_line; /* 1-based line of the first one */
 } sb_io_text;
 
 /* Convert `data` from `encoding` (NULL: UTF-8) to UTF-8 and drop a leading
- * byte order mark. With `repair`, invalid UTF-8 is replaced by U+FFFD (one per
- * maximal invalid subpart, like the JVM's decoder) and a warning names the
- * first place; without it, bytes are kept as they are. Returns false after an
- * error (unsupported encoding). */
-bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *encoding,
-                       bool repair, const char *name, sb_diags *d, sb_io_text *out);
+ * byte order mark. With `repair`, invalid input is replaced by U+FFFD (one per
+ * maximal invalid subpart, like the JVM's decoder) and counted; without it,
+ * invalid UTF-8 is kept as it is. Returns false after an error naming `name`
+ * (unsupported encoding). */
+bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *encoding, bool repair,
+                       const char *name, sb_diags *d, sb_io_text *out);
+/* UTF-16 text, which Spark's line reader splits at raw \n and \r bytes before
+ * decoding each line. */
+bool sb_io_encoding_is_utf16(const char *encoding);
+/* The warning for text that was not valid in its encoding. */
+void sb_io_warn_invalid(sb_diags *d, const char *name, size_t line, size_t count);
 
 /* Compare two UTF-8 strings as Java's String.compareTo does (UTF-16 code
  * units), which is how Spark sorts inferred JSON fields. */
@@ -110,11 +117,11 @@ typedef struct sb_io_input {
 
 /* `name` is the path the user gave (a file or a directory). */
 const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t n,
-                                      const sb_io_options *opts, size_t max_rows,
-                                      const char *name, sb_diags *d);
+                                      const sb_io_options *opts, size_t max_rows, const char *name,
+                                      sb_diags *d);
 const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_t n,
-                                       const sb_io_options *opts, size_t max_rows,
-                                       const char *name, sb_diags *d);
+                                       const sb_io_options *opts, size_t max_rows, const char *name,
+                                       sb_diags *d);
 
 /* The footer's schema, optionally ignoring the Spark schema a Spark writer
  * stored in it (to check the Parquet-to-Spark conversion on its own). Not

@@ -137,15 +137,33 @@ static bool read_string(jp *p)
             char e = p->s[p->i + 1];
             p->i += 2;
             switch (e) {
-            case '"': sb_buf_putc(&p->tmp, '"'); break;
-            case '\\': sb_buf_putc(&p->tmp, '\\'); break;
-            case '/': sb_buf_putc(&p->tmp, '/'); break;
-            case '\'': sb_buf_putc(&p->tmp, '\''); break; /* allowed with single quotes */
-            case 'b': sb_buf_putc(&p->tmp, '\b'); break;
-            case 'f': sb_buf_putc(&p->tmp, '\f'); break;
-            case 'n': sb_buf_putc(&p->tmp, '\n'); break;
-            case 'r': sb_buf_putc(&p->tmp, '\r'); break;
-            case 't': sb_buf_putc(&p->tmp, '\t'); break;
+            case '"':
+                sb_buf_putc(&p->tmp, '"');
+                break;
+            case '\\':
+                sb_buf_putc(&p->tmp, '\\');
+                break;
+            case '/':
+                sb_buf_putc(&p->tmp, '/');
+                break;
+            case '\'':
+                sb_buf_putc(&p->tmp, '\'');
+                break; /* allowed with single quotes */
+            case 'b':
+                sb_buf_putc(&p->tmp, '\b');
+                break;
+            case 'f':
+                sb_buf_putc(&p->tmp, '\f');
+                break;
+            case 'n':
+                sb_buf_putc(&p->tmp, '\n');
+                break;
+            case 'r':
+                sb_buf_putc(&p->tmp, '\r');
+                break;
+            case 't':
+                sb_buf_putc(&p->tmp, '\t');
+                break;
             case 'u': {
                 uint32_t u = 0;
                 for (int k = 0; k < 4; k++) {
@@ -158,8 +176,10 @@ static bool read_string(jp *p)
                     bool ok = true;
                     for (int k = 0; k < 4 && ok; k++) {
                         int h = hexval(p->s[p->i + 2 + k]);
-                        if (h < 0) ok = false;
-                        else v = v * 16 + (uint32_t)h;
+                        if (h < 0)
+                            ok = false;
+                        else
+                            v = v * 16 + (uint32_t)h;
                     }
                     if (ok && v >= 0xDC00 && v < 0xE000) {
                         p->i += 6;
@@ -172,7 +192,8 @@ static bool read_string(jp *p)
                 put_cp(&p->tmp, u);
                 break;
             }
-            default: return fail(p, "unrecognized escape in a string");
+            default:
+                return fail(p, "unrecognized escape in a string");
             }
             continue;
         }
@@ -420,7 +441,8 @@ static const sb_type *infer_value(jp *p, bool root)
         return sb_type_array(p->a, elem, true);
     }
     case '"':
-    case '\'': return infer_string_value(p);
+    case '\'':
+        return infer_string_value(p);
     case 't':
     case 'f':
         if (match_word(p, c == 't' ? "true" : "false"))
@@ -437,8 +459,8 @@ static const sb_type *infer_value(jp *p, bool root)
     case '-': {
         /* Non-numeric numbers (ALLOW_NON_NUMERIC_NUMBERS): NaN, Infinity,
          * +/-Infinity, +/-INF. A '+' starts nothing else. */
-        static const char *const words[] = {"NaN", "Infinity", "-Infinity", "+Infinity", "-INF",
-                                            "+INF"};
+        static const char *const words[] = {"NaN",       "Infinity", "-Infinity",
+                                            "+Infinity", "-INF",     "+INF"};
         for (size_t k = 0; k < SB_COUNTOF(words); k++) {
             if (match_word(p, words[k])) {
                 if (p->c->primitives_as_string) return T(SB_T_STRING);
@@ -570,8 +592,10 @@ static const sb_type *canonicalize(sb_arena *a, const json_cfg *c, const sb_type
         }
         return n ? sb_type_struct(a, f, n) : NULL;
     }
-    case SB_T_NULL: return c->drop_all_null ? NULL : T(SB_T_STRING);
-    default: return t;
+    case SB_T_NULL:
+        return c->drop_all_null ? NULL : T(SB_T_STRING);
+    default:
+        return t;
     }
 }
 
@@ -589,13 +613,16 @@ static bool json_config(sb_arena *a, const sb_io_options *o, const char *name, s
     c->drop_all_null =
         sb_io_opt_bool(o->drop_field_if_all_null, false, "dropFieldIfAllNull", name, d, &ok);
     c->multiline = sb_io_opt_bool(o->multi_line, false, "multiLine", name, d, &ok);
-    c->corrupt = o->column_name_of_corrupt_record ? o->column_name_of_corrupt_record
-                                                  : "_corrupt_record";
+    c->corrupt =
+        o->column_name_of_corrupt_record ? o->column_name_of_corrupt_record : "_corrupt_record";
     c->mode = MODE_PERMISSIVE;
     if (o->mode) {
-        if (sb_str_ieq(o->mode, "PERMISSIVE")) c->mode = MODE_PERMISSIVE;
-        else if (sb_str_ieq(o->mode, "DROPMALFORMED")) c->mode = MODE_DROP;
-        else if (sb_str_ieq(o->mode, "FAILFAST")) c->mode = MODE_FAILFAST;
+        if (sb_str_ieq(o->mode, "PERMISSIVE"))
+            c->mode = MODE_PERMISSIVE;
+        else if (sb_str_ieq(o->mode, "DROPMALFORMED"))
+            c->mode = MODE_DROP;
+        else if (sb_str_ieq(o->mode, "FAILFAST"))
+            c->mode = MODE_FAILFAST;
         else
             /* Spark falls back to PERMISSIVE for an unknown mode, with a warning. */
             sb_diags_add(d, SB_SEV_WARNING, "bad-option",
@@ -662,8 +689,8 @@ static void add_record(json_run *r, const char *s, size_t n, const char *file, s
 }
 
 const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_t nin,
-                                       const sb_io_options *opts, size_t max_rows,
-                                       const char *name, sb_diags *d)
+                                       const sb_io_options *opts, size_t max_rows, const char *name,
+                                       sb_diags *d)
 {
     static const sb_io_options none;
     if (!opts) opts = &none;

@@ -42,7 +42,17 @@
 #define MAX_SCHEMA_ELEMENTS 1000000
 
 /* Physical types */
-enum { P_BOOLEAN, P_INT32, P_INT64, P_INT96, P_FLOAT, P_DOUBLE, P_BYTE_ARRAY, P_FIXED, P_NONE = -1 };
+enum {
+    P_BOOLEAN,
+    P_INT32,
+    P_INT64,
+    P_INT96,
+    P_FLOAT,
+    P_DOUBLE,
+    P_BYTE_ARRAY,
+    P_FIXED,
+    P_NONE = -1
+};
 /* Repetition */
 enum { R_REQUIRED, R_OPTIONAL, R_REPEATED };
 
@@ -69,11 +79,11 @@ enum { U_MILLIS, U_MICROS, U_NANOS };
 
 typedef struct ann {
     ann_kind kind;
-    int precision, scale;  /* decimal */
-    bool utc;              /* time / timestamp isAdjustedToUTC */
-    int unit;              /* time / timestamp */
-    int bits;              /* int */
-    bool is_signed;        /* int */
+    int precision, scale; /* decimal */
+    bool utc;             /* time / timestamp isAdjustedToUTC */
+    int unit;             /* time / timestamp */
+    int bits;             /* int */
+    bool is_signed;       /* int */
 } ann;
 
 typedef struct selem {
@@ -130,20 +140,41 @@ static void read_logical(tc_reader *r, ann *out)
         }
         set = true;
         switch (f.id) {
-        case 1: out->kind = A_STRING; break;
-        case 2: out->kind = A_MAP; break;
-        case 3: out->kind = A_LIST; break;
-        case 4: out->kind = A_ENUM; break;
-        case 6: out->kind = A_DATE; break;
-        case 11: out->kind = A_NONE; break; /* UNKNOWN: parquet-mr 1.13 has no annotation */
-        case 12: out->kind = A_JSON; break;
-        case 13: out->kind = A_BSON; break;
-        case 14: out->kind = A_UUID; break;
+        case 1:
+            out->kind = A_STRING;
+            break;
+        case 2:
+            out->kind = A_MAP;
+            break;
+        case 3:
+            out->kind = A_LIST;
+            break;
+        case 4:
+            out->kind = A_ENUM;
+            break;
+        case 6:
+            out->kind = A_DATE;
+            break;
+        case 11:
+            out->kind = A_NONE;
+            break; /* UNKNOWN: parquet-mr 1.13 has no annotation */
+        case 12:
+            out->kind = A_JSON;
+            break;
+        case 13:
+            out->kind = A_BSON;
+            break;
+        case 14:
+            out->kind = A_UUID;
+            break;
         case 5:
         case 7:
         case 8:
         case 10: {
-            out->kind = f.id == 5 ? A_DECIMAL : f.id == 7 ? A_TIME : f.id == 8 ? A_TIMESTAMP : A_INT;
+            out->kind = f.id == 5   ? A_DECIMAL
+                        : f.id == 7 ? A_TIME
+                        : f.id == 8 ? A_TIMESTAMP
+                                    : A_INT;
             if (!tc_struct_begin(r)) return;
             int16_t l2 = 0;
             tc_field g;
@@ -152,8 +183,10 @@ static void read_logical(tc_reader *r, ann *out)
                 if (out->kind == A_DECIMAL && (g.id == 1 || g.id == 2) &&
                     (g.type == TC_I32 || g.type == TC_I16 || g.type == TC_BYTE)) {
                     int v = (int)tc_read_int(r, g.type);
-                    if (g.id == 1) out->scale = v;
-                    else out->precision = v;
+                    if (g.id == 1)
+                        out->scale = v;
+                    else
+                        out->precision = v;
                 } else if ((out->kind == A_TIME || out->kind == A_TIMESTAMP) && g.id == 1 &&
                            (g.type == TC_TRUE || g.type == TC_FALSE)) {
                     out->utc = tc_field_bool(&g);
@@ -250,7 +283,8 @@ static void read_schema_element(sb_arena *a, tc_reader *r, selem *e)
             read_logical(r, &e->logical);
             e->has_logical = true;
             continue;
-        default: break;
+        default:
+            break;
         }
     skip:
         if (f.type != TC_TRUE && f.type != TC_FALSE) tc_skip(r, f.type);
@@ -275,9 +309,12 @@ static void read_key_values(sb_arena *a, tc_reader *r, footer *ft)
         const uint8_t *key = NULL, *val = NULL;
         size_t klen = 0, vlen = 0;
         while (tc_field_begin(r, &last, &f) && f.type != TC_STOP) {
-            if (f.type == TC_BINARY && f.id == 1) key = tc_read_binary(r, &klen);
-            else if (f.type == TC_BINARY && f.id == 2) val = tc_read_binary(r, &vlen);
-            else if (f.type != TC_TRUE && f.type != TC_FALSE) tc_skip(r, f.type);
+            if (f.type == TC_BINARY && f.id == 1)
+                key = tc_read_binary(r, &klen);
+            else if (f.type == TC_BINARY && f.id == 2)
+                val = tc_read_binary(r, &vlen);
+            else if (f.type != TC_TRUE && f.type != TC_FALSE)
+                tc_skip(r, f.type);
         }
         tc_struct_end(r);
         if (key && val && klen == strlen(SPARK_SCHEMA_KEY) &&
@@ -327,26 +364,57 @@ static bool read_file_metadata(sb_arena *a, tc_reader *r, footer *ft)
 
 /* OriginalType names, by converted_type value. */
 enum {
-    CT_UTF8, CT_MAP, CT_MAP_KEY_VALUE, CT_LIST, CT_ENUM, CT_DECIMAL, CT_DATE, CT_TIME_MILLIS,
-    CT_TIME_MICROS, CT_TIMESTAMP_MILLIS, CT_TIMESTAMP_MICROS, CT_UINT_8, CT_UINT_16, CT_UINT_32,
-    CT_UINT_64, CT_INT_8, CT_INT_16, CT_INT_32, CT_INT_64, CT_JSON, CT_BSON, CT_INTERVAL
+    CT_UTF8,
+    CT_MAP,
+    CT_MAP_KEY_VALUE,
+    CT_LIST,
+    CT_ENUM,
+    CT_DECIMAL,
+    CT_DATE,
+    CT_TIME_MILLIS,
+    CT_TIME_MICROS,
+    CT_TIMESTAMP_MILLIS,
+    CT_TIMESTAMP_MICROS,
+    CT_UINT_8,
+    CT_UINT_16,
+    CT_UINT_32,
+    CT_UINT_64,
+    CT_INT_8,
+    CT_INT_16,
+    CT_INT_32,
+    CT_INT_64,
+    CT_JSON,
+    CT_BSON,
+    CT_INTERVAL
 };
 
 static ann from_converted(const selem *e)
 {
     ann a = {0};
     switch (e->converted) {
-    case CT_UTF8: a.kind = A_STRING; break;
-    case CT_MAP: a.kind = A_MAP; break;
-    case CT_MAP_KEY_VALUE: a.kind = A_MAP_KEY_VALUE; break;
-    case CT_LIST: a.kind = A_LIST; break;
-    case CT_ENUM: a.kind = A_ENUM; break;
+    case CT_UTF8:
+        a.kind = A_STRING;
+        break;
+    case CT_MAP:
+        a.kind = A_MAP;
+        break;
+    case CT_MAP_KEY_VALUE:
+        a.kind = A_MAP_KEY_VALUE;
+        break;
+    case CT_LIST:
+        a.kind = A_LIST;
+        break;
+    case CT_ENUM:
+        a.kind = A_ENUM;
+        break;
     case CT_DECIMAL:
         a.kind = A_DECIMAL;
         a.precision = e->precision;
         a.scale = e->scale;
         break;
-    case CT_DATE: a.kind = A_DATE; break;
+    case CT_DATE:
+        a.kind = A_DATE;
+        break;
     case CT_TIME_MILLIS:
     case CT_TIME_MICROS:
         a.kind = A_TIME;
@@ -375,10 +443,17 @@ static ann from_converted(const selem *e)
         a.bits = 8 << (e->converted - CT_INT_8);
         a.is_signed = true;
         break;
-    case CT_JSON: a.kind = A_JSON; break;
-    case CT_BSON: a.kind = A_BSON; break;
-    case CT_INTERVAL: a.kind = A_INTERVAL; break;
-    default: break;
+    case CT_JSON:
+        a.kind = A_JSON;
+        break;
+    case CT_BSON:
+        a.kind = A_BSON;
+        break;
+    case CT_INTERVAL:
+        a.kind = A_INTERVAL;
+        break;
+    default:
+        break;
     }
     return a;
 }
@@ -387,13 +462,20 @@ static ann from_converted(const selem *e)
 static int original_of(const ann *a)
 {
     switch (a->kind) {
-    case A_STRING: return CT_UTF8;
-    case A_MAP: return CT_MAP;
-    case A_MAP_KEY_VALUE: return CT_MAP_KEY_VALUE;
-    case A_LIST: return CT_LIST;
-    case A_ENUM: return CT_ENUM;
-    case A_DECIMAL: return CT_DECIMAL;
-    case A_DATE: return CT_DATE;
+    case A_STRING:
+        return CT_UTF8;
+    case A_MAP:
+        return CT_MAP;
+    case A_MAP_KEY_VALUE:
+        return CT_MAP_KEY_VALUE;
+    case A_LIST:
+        return CT_LIST;
+    case A_ENUM:
+        return CT_ENUM;
+    case A_DECIMAL:
+        return CT_DECIMAL;
+    case A_DATE:
+        return CT_DATE;
     case A_TIME:
         return a->unit == U_MILLIS ? CT_TIME_MILLIS : a->unit == U_MICROS ? CT_TIME_MICROS : -1;
     case A_TIMESTAMP:
@@ -403,17 +485,26 @@ static int original_of(const ann *a)
     case A_INT: {
         int base = a->is_signed ? CT_INT_8 : CT_UINT_8;
         switch (a->bits) {
-        case 8: return base;
-        case 16: return base + 1;
-        case 32: return base + 2;
-        case 64: return base + 3;
-        default: return -1;
+        case 8:
+            return base;
+        case 16:
+            return base + 1;
+        case 32:
+            return base + 2;
+        case 64:
+            return base + 3;
+        default:
+            return -1;
         }
     }
-    case A_JSON: return CT_JSON;
-    case A_BSON: return CT_BSON;
-    case A_INTERVAL: return CT_INTERVAL;
-    default: return -1;
+    case A_JSON:
+        return CT_JSON;
+    case A_BSON:
+        return CT_BSON;
+    case A_INTERVAL:
+        return CT_INTERVAL;
+    default:
+        return -1;
     }
 }
 
@@ -440,32 +531,57 @@ typedef struct conv {
     int depth;
 } conv;
 
-static const char *const PHYS_NAMES[] = {"BOOLEAN", "INT32", "INT64", "INT96",
-                                         "FLOAT", "DOUBLE", "BINARY", "FIXED_LEN_BYTE_ARRAY"};
+static const char *const PHYS_NAMES[] = {"BOOLEAN", "INT32",  "INT64",  "INT96",
+                                         "FLOAT",   "DOUBLE", "BINARY", "FIXED_LEN_BYTE_ARRAY"};
 
 static void ann_text(sb_buf *b, const ann *a)
 {
     static const char *const units[] = {"MILLIS", "MICROS", "NANOS"};
     switch (a->kind) {
-    case A_NONE: break;
-    case A_STRING: sb_buf_puts(b, " (STRING)"); break;
-    case A_MAP: sb_buf_puts(b, " (MAP)"); break;
-    case A_MAP_KEY_VALUE: sb_buf_puts(b, " (MAP_KEY_VALUE)"); break;
-    case A_LIST: sb_buf_puts(b, " (LIST)"); break;
-    case A_ENUM: sb_buf_puts(b, " (ENUM)"); break;
-    case A_DECIMAL: sb_buf_printf(b, " (DECIMAL(%d,%d))", a->precision, a->scale); break;
-    case A_DATE: sb_buf_puts(b, " (DATE)"); break;
+    case A_NONE:
+        break;
+    case A_STRING:
+        sb_buf_puts(b, " (STRING)");
+        break;
+    case A_MAP:
+        sb_buf_puts(b, " (MAP)");
+        break;
+    case A_MAP_KEY_VALUE:
+        sb_buf_puts(b, " (MAP_KEY_VALUE)");
+        break;
+    case A_LIST:
+        sb_buf_puts(b, " (LIST)");
+        break;
+    case A_ENUM:
+        sb_buf_puts(b, " (ENUM)");
+        break;
+    case A_DECIMAL:
+        sb_buf_printf(b, " (DECIMAL(%d,%d))", a->precision, a->scale);
+        break;
+    case A_DATE:
+        sb_buf_puts(b, " (DATE)");
+        break;
     case A_TIME:
         sb_buf_printf(b, " (TIME(%s,%s))", units[a->unit], a->utc ? "true" : "false");
         break;
     case A_TIMESTAMP:
         sb_buf_printf(b, " (TIMESTAMP(%s,%s))", units[a->unit], a->utc ? "true" : "false");
         break;
-    case A_INT: sb_buf_printf(b, " (INTEGER(%d,%s))", a->bits, a->is_signed ? "true" : "false"); break;
-    case A_JSON: sb_buf_puts(b, " (JSON)"); break;
-    case A_BSON: sb_buf_puts(b, " (BSON)"); break;
-    case A_UUID: sb_buf_puts(b, " (UUID)"); break;
-    case A_INTERVAL: sb_buf_puts(b, " (INTERVAL)"); break;
+    case A_INT:
+        sb_buf_printf(b, " (INTEGER(%d,%s))", a->bits, a->is_signed ? "true" : "false");
+        break;
+    case A_JSON:
+        sb_buf_puts(b, " (JSON)");
+        break;
+    case A_BSON:
+        sb_buf_puts(b, " (BSON)");
+        break;
+    case A_UUID:
+        sb_buf_puts(b, " (UUID)");
+        break;
+    case A_INTERVAL:
+        sb_buf_puts(b, " (INTERVAL)");
+        break;
     }
 }
 
@@ -512,13 +628,18 @@ static const sb_type *convert_primitive(conv *c, const selem *e)
 {
     ann a = annotation(e);
     switch (e->type) {
-    case P_BOOLEAN: return sb_type_of(SB_T_BOOLEAN);
-    case P_FLOAT: return sb_type_of(SB_T_FLOAT);
-    case P_DOUBLE: return sb_type_of(SB_T_DOUBLE);
-    case P_INT96: return sb_type_of(SB_T_TIMESTAMP);
+    case P_BOOLEAN:
+        return sb_type_of(SB_T_BOOLEAN);
+    case P_FLOAT:
+        return sb_type_of(SB_T_FLOAT);
+    case P_DOUBLE:
+        return sb_type_of(SB_T_DOUBLE);
+    case P_INT96:
+        return sb_type_of(SB_T_TIMESTAMP);
     case P_INT32:
         switch (a.kind) {
-        case A_NONE: return sb_type_of(SB_T_INT);
+        case A_NONE:
+            return sb_type_of(SB_T_INT);
         case A_INT:
             if (a.is_signed) {
                 if (a.bits == 8) return sb_type_of(SB_T_BYTE);
@@ -530,44 +651,60 @@ static const sb_type *convert_primitive(conv *c, const selem *e)
                 if (a.bits == 32) return sb_type_of(SB_T_LONG);
             }
             return conv_error(c, e, &a, "illegal");
-        case A_DATE: return sb_type_of(SB_T_DATE);
-        case A_DECIMAL: return decimal_of(c, e, &a, 9);
+        case A_DATE:
+            return sb_type_of(SB_T_DATE);
+        case A_DECIMAL:
+            return decimal_of(c, e, &a, 9);
         case A_TIMESTAMP:
             if (a.unit == U_MILLIS) return conv_error(c, e, &a, "unsupported (not implemented)");
             return conv_error(c, e, &a, "illegal");
-        default: return conv_error(c, e, &a, "illegal");
+        default:
+            return conv_error(c, e, &a, "illegal");
         }
     case P_INT64:
         switch (a.kind) {
-        case A_NONE: return sb_type_of(SB_T_LONG);
+        case A_NONE:
+            return sb_type_of(SB_T_LONG);
         case A_INT:
-            if (a.bits == 64) return a.is_signed ? sb_type_of(SB_T_LONG) : sb_type_decimal(c->a, 20, 0);
+            if (a.bits == 64)
+                return a.is_signed ? sb_type_of(SB_T_LONG) : sb_type_decimal(c->a, 20, 0);
             return conv_error(c, e, &a, "illegal");
-        case A_DECIMAL: return decimal_of(c, e, &a, 18);
+        case A_DECIMAL:
+            return decimal_of(c, e, &a, 18);
         case A_TIMESTAMP:
             if (a.unit == U_MICROS || a.unit == U_MILLIS)
                 return sb_type_of(a.utc ? SB_T_TIMESTAMP : SB_T_TIMESTAMP_NTZ);
             return conv_error(c, e, &a, "illegal");
-        default: return conv_error(c, e, &a, "illegal");
+        default:
+            return conv_error(c, e, &a, "illegal");
         }
     case P_BYTE_ARRAY:
         switch (a.kind) {
         case A_STRING:
         case A_ENUM:
-        case A_JSON: return sb_type_of(SB_T_STRING);
+        case A_JSON:
+            return sb_type_of(SB_T_STRING);
         case A_NONE:
-        case A_BSON: return sb_type_of(SB_T_BINARY);
-        case A_DECIMAL: return decimal_of(c, e, &a, -1);
-        default: return conv_error(c, e, &a, "illegal");
+        case A_BSON:
+            return sb_type_of(SB_T_BINARY);
+        case A_DECIMAL:
+            return decimal_of(c, e, &a, -1);
+        default:
+            return conv_error(c, e, &a, "illegal");
         }
     case P_FIXED:
         switch (a.kind) {
-        case A_DECIMAL: return decimal_of(c, e, &a, max_precision_for_bytes(e->type_length));
-        case A_INTERVAL: return conv_error(c, e, &a, "unsupported (not implemented)");
-        case A_NONE: return sb_type_of(SB_T_BINARY);
-        default: return conv_error(c, e, &a, "illegal");
+        case A_DECIMAL:
+            return decimal_of(c, e, &a, max_precision_for_bytes(e->type_length));
+        case A_INTERVAL:
+            return conv_error(c, e, &a, "unsupported (not implemented)");
+        case A_NONE:
+            return sb_type_of(SB_T_BINARY);
+        default:
+            return conv_error(c, e, &a, "illegal");
         }
-    default: return conv_error(c, e, &a, "illegal");
+    default:
+        return conv_error(c, e, &a, "illegal");
     }
 }
 
@@ -674,7 +811,8 @@ static const sb_type *convert_field(conv *c, const pnode *n)
     if (!is_group(n)) return convert_primitive(c, e);
     ann a = annotation(e);
     switch (a.kind) {
-    case A_NONE: return convert_struct(c, n);
+    case A_NONE:
+        return convert_struct(c, n);
     case A_LIST: {
         if (n->nkids != 1 || n->kids[0]->e->repetition != R_REPEATED)
             return conv_error(c, e, &a, "invalid list type:");
@@ -689,7 +827,8 @@ static const sb_type *convert_field(conv *c, const pnode *n)
     }
     case A_MAP:
     case A_MAP_KEY_VALUE: {
-        if (n->nkids != 1 || !is_group(n->kids[0])) return conv_error(c, e, &a, "invalid map type:");
+        if (n->nkids != 1 || !is_group(n->kids[0]))
+            return conv_error(c, e, &a, "invalid map type:");
         const pnode *kv = n->kids[0];
         if (kv->e->repetition != R_REPEATED || kv->nkids != 2)
             return conv_error(c, e, &a, "invalid map type:");
@@ -698,7 +837,8 @@ static const sb_type *convert_field(conv *c, const pnode *n)
         if (!v) return NULL;
         return sb_type_map(c->a, k, v, kv->kids[1]->e->repetition == R_OPTIONAL);
     }
-    default: return conv_error(c, e, &a, "unrecognized");
+    default:
+        return conv_error(c, e, &a, "unrecognized");
     }
 }
 
@@ -713,11 +853,13 @@ static const sb_type *spark_json_type(sb_arena *a, const sb_json *j, int depth)
             const char *name;
             sb_type_kind kind;
         } names[] = {
-            {"boolean", SB_T_BOOLEAN}, {"byte", SB_T_BYTE},     {"short", SB_T_SHORT},
-            {"integer", SB_T_INT},     {"long", SB_T_LONG},     {"float", SB_T_FLOAT},
-            {"double", SB_T_DOUBLE},   {"string", SB_T_STRING}, {"binary", SB_T_BINARY},
-            {"date", SB_T_DATE},       {"timestamp", SB_T_TIMESTAMP},
-            {"timestamp_ntz", SB_T_TIMESTAMP_NTZ}, {"null", SB_T_NULL}, {"void", SB_T_NULL},
+            {"boolean", SB_T_BOOLEAN},     {"byte", SB_T_BYTE},
+            {"short", SB_T_SHORT},         {"integer", SB_T_INT},
+            {"long", SB_T_LONG},           {"float", SB_T_FLOAT},
+            {"double", SB_T_DOUBLE},       {"string", SB_T_STRING},
+            {"binary", SB_T_BINARY},       {"date", SB_T_DATE},
+            {"timestamp", SB_T_TIMESTAMP}, {"timestamp_ntz", SB_T_TIMESTAMP_NTZ},
+            {"null", SB_T_NULL},           {"void", SB_T_NULL},
             {"interval", SB_T_INTERVAL},
         };
         for (size_t i = 0; i < SB_COUNTOF(names); i++)
@@ -811,10 +953,9 @@ const sb_type *sb_io_parquet_footer_schema(sb_arena *a, const unsigned char *tai
     tc_init(&r, tail + len - 8 - mlen, mlen);
     footer ft = {0};
     if (!read_file_metadata(a, &r, &ft)) {
-        sb_diags_add(d, SB_SEV_ERROR, "corrupt-parquet",
-                     "%s: corrupt Parquet footer (%s at byte %zu of %u)", name,
-                     r.err ? r.err : "cannot decode", (size_t)(r.p - (tail + len - 8 - mlen)),
-                     mlen);
+        sb_diags_add(
+            d, SB_SEV_ERROR, "corrupt-parquet", "%s: corrupt Parquet footer (%s at byte %zu of %u)",
+            name, r.err ? r.err : "cannot decode", (size_t)(r.p - (tail + len - 8 - mlen)), mlen);
         return NULL;
     }
     if (ft.n == 0) {

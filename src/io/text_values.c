@@ -125,9 +125,12 @@ bool sb_io_java_double(const char *s, size_t n)
         size_t digits = 0;
         bool dot = false;
         for (; i < n; i++) {
-            if (is_hex(s[i])) digits++;
-            else if (s[i] == '.' && !dot) dot = true;
-            else break;
+            if (is_hex(s[i]))
+                digits++;
+            else if (s[i] == '.' && !dot)
+                dot = true;
+            else
+                break;
         }
         if (digits == 0 || i >= n || (s[i] != 'p' && s[i] != 'P')) return false;
         i++;
@@ -139,9 +142,12 @@ bool sb_io_java_double(const char *s, size_t n)
         size_t digits = 0;
         bool dot = false;
         for (; i < n; i++) {
-            if (is_digit(s[i])) digits++;
-            else if (s[i] == '.' && !dot) dot = true;
-            else break;
+            if (is_digit(s[i]))
+                digits++;
+            else if (s[i] == '.' && !dot)
+                dot = true;
+            else
+                break;
         }
         if (digits == 0) return false;
         if (i < n && (s[i] == 'e' || s[i] == 'E')) {
@@ -194,8 +200,13 @@ static bool zone_offset(const char *s, size_t n)
     for (size_t i = 0; i < m; i++)
         if (!is_digit(p[i]) && p[i] != ':') return false;
     switch (m) {
-    case 1: h = p[0] - '0'; break;
-    case 2: if (!is_digit(p[1])) return false; h = (p[0] - '0') * 10 + p[1] - '0'; break;
+    case 1:
+        h = p[0] - '0';
+        break;
+    case 2:
+        if (!is_digit(p[1])) return false;
+        h = (p[0] - '0') * 10 + p[1] - '0';
+        break;
     case 4:
     case 5:
     case 6:
@@ -223,7 +234,8 @@ static bool zone_offset(const char *s, size_t n)
         }
         return false;
     }
-    default: return false;
+    default:
+        return false;
     }
     if (h > 18 || mi > 59 || se > 59) return false;
     return h < 18 || (mi == 0 && se == 0);
@@ -279,10 +291,10 @@ static bool zone_id(const char *s, size_t n)
         }
         return zone_offset(buf, k);
     }
-    static const char *const short_ids[] = {
-        "ACT", "AET", "AGT", "ART", "AST", "BET", "BST", "CAT", "CNT", "CST", "CTT", "EAT", "ECT",
-        "IET", "IST", "JST", "MIT", "NET", "NST", "PLT", "PNT", "PRT", "PST", "SST", "VST",
-        "EST", "MST", "HST"};
+    static const char *const short_ids[] = {"ACT", "AET", "AGT", "ART", "AST", "BET", "BST",
+                                            "CAT", "CNT", "CST", "CTT", "EAT", "ECT", "IET",
+                                            "IST", "JST", "MIT", "NET", "NST", "PLT", "PNT",
+                                            "PRT", "PST", "SST", "VST", "EST", "MST", "HST"};
     for (size_t i = 0; i < SB_COUNTOF(short_ids); i++)
         if (n == 3 && memcmp(s, short_ids[i], 3) == 0) return true;
     if (n == 1) return zone_offset(s, n);
@@ -415,8 +427,19 @@ typedef enum {
     PE_OPT_END,
 } pe_kind;
 
-enum { F_YEAR, F_MONTH, F_DAY, F_DOY, F_HOUR, F_CLOCK_AMPM, F_HOUR_AMPM, F_CLOCK_DAY, F_MIN, F_SEC,
-       F_NFIELDS };
+enum {
+    F_YEAR,
+    F_MONTH,
+    F_DAY,
+    F_DOY,
+    F_HOUR,
+    F_CLOCK_AMPM,
+    F_HOUR_AMPM,
+    F_CLOCK_DAY,
+    F_MIN,
+    F_SEC,
+    F_NFIELDS
+};
 
 typedef struct pe {
     pe_kind kind;
@@ -531,10 +554,14 @@ sb_io_pattern *sb_io_pattern_compile(sb_arena *a, const char *pattern, const cha
         case 'M':
         case 'L':
             e.field = F_MONTH;
-            if (count == 1) e.minw = 1, e.maxw = 19, e.sign = 1;
-            else if (count == 2) e.minw = e.maxw = 2;
-            else if (count == 3 || count == 4) e.kind = PE_MONTH_TEXT, e.full_text = count == 4;
-            else goto too_many;
+            if (count == 1)
+                e.minw = 1, e.maxw = 19, e.sign = 1;
+            else if (count == 2)
+                e.minw = e.maxw = 2;
+            else if (count == 3 || count == 4)
+                e.kind = PE_MONTH_TEXT, e.full_text = count == 4;
+            else
+                goto too_many;
             break;
         case 'd':
         case 'H':
@@ -543,18 +570,30 @@ sb_io_pattern *sb_io_pattern_compile(sb_arena *a, const char *pattern, const cha
         case 'K':
         case 'm':
         case 's':
-            e.field = c == 'd' ? F_DAY : c == 'H' ? F_HOUR : c == 'h' ? F_CLOCK_AMPM
-                    : c == 'k' ? F_CLOCK_DAY : c == 'K' ? F_HOUR_AMPM : c == 'm' ? F_MIN : F_SEC;
-            if (count == 1) e.minw = 1, e.maxw = 19, e.sign = 1;
-            else if (count == 2) e.minw = e.maxw = 2;
-            else goto too_many;
+            e.field = c == 'd'   ? F_DAY
+                      : c == 'H' ? F_HOUR
+                      : c == 'h' ? F_CLOCK_AMPM
+                      : c == 'k' ? F_CLOCK_DAY
+                      : c == 'K' ? F_HOUR_AMPM
+                      : c == 'm' ? F_MIN
+                                 : F_SEC;
+            if (count == 1)
+                e.minw = 1, e.maxw = 19, e.sign = 1;
+            else if (count == 2)
+                e.minw = e.maxw = 2;
+            else
+                goto too_many;
             break;
         case 'D':
             e.field = F_DOY;
-            if (count == 1) e.minw = 1, e.maxw = 19, e.sign = 1;
-            else if (count == 2) e.minw = 2, e.maxw = 3;
-            else if (count == 3) e.minw = e.maxw = 3;
-            else goto too_many;
+            if (count == 1)
+                e.minw = 1, e.maxw = 19, e.sign = 1;
+            else if (count == 2)
+                e.minw = 2, e.maxw = 3;
+            else if (count == 3)
+                e.minw = e.maxw = 3;
+            else
+                goto too_many;
             break;
         case 'S':
             /* Spark parses a run of S as 1..n fraction digits. */
@@ -578,10 +617,14 @@ sb_io_pattern *sb_io_pattern_compile(sb_arena *a, const char *pattern, const cha
         }
         case 'Z':
             e.kind = PE_OFFSET;
-            if (count <= 3) e.offset_pattern = "+HHMM", e.no_offset = "+0000";
-            else if (count == 4) e.offset_pattern = "+HH:MM:ss", e.gmt_prefix = true;
-            else if (count == 5) e.offset_pattern = "+HH:MM:ss", e.no_offset = "Z";
-            else goto too_many;
+            if (count <= 3)
+                e.offset_pattern = "+HHMM", e.no_offset = "+0000";
+            else if (count == 4)
+                e.offset_pattern = "+HH:MM:ss", e.gmt_prefix = true;
+            else if (count == 5)
+                e.offset_pattern = "+HH:MM:ss", e.no_offset = "Z";
+            else
+                goto too_many;
             break;
         case 'O':
             if (count != 1 && count != 4) goto too_many;
@@ -636,9 +679,12 @@ static int reserved_after(const sb_io_pattern *p, size_t k)
     int w = 0;
     for (size_t i = k + 1; i < p->n; i++) {
         const pe *e = &p->items[i];
-        if (e->kind == PE_NUM && e->minw == e->maxw) w += e->minw;
-        else if (e->kind == PE_REDUCED) w += 2;
-        else break;
+        if (e->kind == PE_NUM && e->minw == e->maxw)
+            w += e->minw;
+        else if (e->kind == PE_REDUCED)
+            w += 2;
+        else
+            break;
     }
     return w;
 }
@@ -690,14 +736,18 @@ static bool match_offset(const pe *e, const char *s, size_t n, size_t *pos)
         bool minutes_optional = strcmp(pat, "+HHmm") == 0;
         bool has_seconds = strstr(pat, "ss") != NULL;
         size_t q = *pos;
-        if (colon && q < n && s[q] == ':') q++;
-        else if (colon) q = SIZE_MAX;
+        if (colon && q < n && s[q] == ':')
+            q++;
+        else if (colon)
+            q = SIZE_MAX;
         if (q != SIZE_MAX && two_digits(s, n, q, &m)) {
             *pos = q + 2;
             if (has_seconds) {
                 size_t r = *pos;
-                if (colon && r < n && s[r] == ':') r++;
-                else if (colon) r = SIZE_MAX;
+                if (colon && r < n && s[r] == ':')
+                    r++;
+                else if (colon)
+                    r = SIZE_MAX;
                 if (r != SIZE_MAX && two_digits(s, n, r, &sec)) *pos = r + 2;
             }
         } else if (!minutes_optional) {
@@ -727,9 +777,9 @@ static bool match_items(const sb_io_pattern *p, size_t from, size_t to, const ch
 {
     static const char *const months_short[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    static const char *const months_full[] = {"January", "February", "March",     "April",
-                                              "May",     "June",     "July",      "August",
-                                              "September", "October", "November", "December"};
+    static const char *const months_full[] = {"January",   "February", "March",    "April",
+                                              "May",       "June",     "July",     "August",
+                                              "September", "October",  "November", "December"};
     for (size_t k = from; k < to; k++) {
         const pe *e = &p->items[k];
         switch (e->kind) {
@@ -745,8 +795,10 @@ static bool match_items(const sb_io_pattern *p, size_t from, size_t to, const ch
             int depth = 1;
             size_t close = k + 1;
             for (; close < to; close++) {
-                if (p->items[close].kind == PE_OPT_START) depth++;
-                else if (p->items[close].kind == PE_OPT_END && --depth == 0) break;
+                if (p->items[close].kind == PE_OPT_START)
+                    depth++;
+                else if (p->items[close].kind == PE_OPT_END && --depth == 0)
+                    break;
             }
             pstate saved = *st;
             size_t saved_pos = *pos;
@@ -757,7 +809,8 @@ static bool match_items(const sb_io_pattern *p, size_t from, size_t to, const ch
             k = close;
             break;
         }
-        case PE_OPT_END: break;
+        case PE_OPT_END:
+            break;
         case PE_NUM: {
             int sign = 0;
             size_t q = *pos;
@@ -813,9 +866,12 @@ static bool match_items(const sb_io_pattern *p, size_t from, size_t to, const ch
             break;
         }
         case PE_AMPM:
-            if (match_text_ci(s, n, pos, "AM")) st->ampm = 0;
-            else if (match_text_ci(s, n, pos, "PM")) st->ampm = 1;
-            else return false;
+            if (match_text_ci(s, n, pos, "AM"))
+                st->ampm = 0;
+            else if (match_text_ci(s, n, pos, "PM"))
+                st->ampm = 1;
+            else
+                return false;
             break;
         case PE_OFFSET:
             if (!match_offset(e, s, n, pos)) return false;

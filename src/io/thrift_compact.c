@@ -97,7 +97,8 @@ bool tc_field_bool(const tc_field *f)
 int64_t tc_read_int(tc_reader *r, int type)
 {
     switch (type) {
-    case TC_BYTE: return (int8_t)read_byte(r);
+    case TC_BYTE:
+        return (int8_t)read_byte(r);
     case TC_I16:
     case TC_I32:
     case TC_I64: {
@@ -106,7 +107,9 @@ int64_t tc_read_int(tc_reader *r, int type)
         if (type == TC_I32 && (v < INT32_MIN || v > INT32_MAX)) tc_fail(r, "i32 out of range");
         return r->err ? 0 : v;
     }
-    default: tc_fail(r, "expected an integer"); return 0;
+    default:
+        tc_fail(r, "expected an integer");
+        return 0;
     }
 }
 
@@ -168,13 +171,19 @@ void tc_skip(tc_reader *r, int type)
     switch (type) {
     case TC_TRUE:
     case TC_FALSE:
-    case TC_BYTE: read_byte(r); break;
+    case TC_BYTE:
+        read_byte(r);
+        break;
     case TC_I16:
     case TC_I32:
-    case TC_I64: read_varint(r); break;
+    case TC_I64:
+        read_varint(r);
+        break;
     case TC_DOUBLE:
-        if (r->end - r->p < 8) tc_fail(r, "truncated");
-        else r->p += 8;
+        if (r->end - r->p < 8)
+            tc_fail(r, "truncated");
+        else
+            r->p += 8;
         break;
     case TC_BINARY: {
         size_t n;
@@ -223,6 +232,8 @@ void tc_skip(tc_reader *r, int type)
         tc_struct_end(r);
         break;
     }
-    default: tc_fail(r, "unknown type"); break;
+    default:
+        tc_fail(r, "unknown type");
+        break;
     }
 }

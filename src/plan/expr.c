@@ -235,6 +235,25 @@ static const char *agg_hint(sb_gem_kind k)
            "in a WindowFunction gem";
 }
 
+/* What to do about an unknown ${name}: the nearest declared variable. */
+static void config_hint(plan_gem *g, sb_diag *x)
+{
+    const sb_project *p = g->run->project;
+    const char *open = strstr(x->message, "${"), *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) return;
+    char *name = sb_arena_strndup(g->run->a, open + 2, (size_t)(close - open - 2));
+    size_t best = (size_t)-1;
+    const char *best_name = NULL;
+    for (size_t i = 0; p && i < p->nvars; i++) {
+        size_t dist = sb_edit_distance(name, p->vars[i].name);
+        if (dist < best) best = dist, best_name = p->vars[i].name;
+    }
+    if (best_name && best <= 3 && best < strlen(name))
+        sb_diag_set_hint(g->run->d, x, "did you mean `${%s}`?", best_name);
+    else
+        sb_diag_set_hint(g->run->d, x, "declare it under \"config\" in sibyl.json");
+}
+
 const sb_type *plan_check(plan_gem *g, sb_spec_expr *e, const plan_scope *s, unsigned allow,
                           sb_expr *const *group_by, size_t ngroup_by)
 {
@@ -293,10 +312,15 @@ const sb_type *plan_check(plan_gem *g, sb_spec_expr *e, const plan_scope *s, uns
     sb_sql_scope scope = plan_sql_scope(g, s, flags);
     scope.group_by = group_by;
     scope.ngroup_by = ngroup_by;
-    size_t errors = d->errors;
+    size_t errors = d->errors, before = d->items.len;
     const sb_type *t = sb_sql_check_expr(g->run->a, e->ast, &scope, d);
-    if (d->errors != errors) return NULL;
-    return t;
+    if (d->errors == errors) return t;
+    for (size_t i = before; i < d->items.len; i++) {
+        sb_diag *x = d->items.items[i];
+        if (x->code && strcmp(x->code, "unknown-config") == 0 && !x->hint)
+            config_hint(g, x);
+    }
+    return NULL;
 }
 
 void plan_require_boolean(plan_gem *g, const sb_spec_expr *e, const sb_type *t, const char *what)

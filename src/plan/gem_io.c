@@ -533,10 +533,17 @@ static void check_duplicates(plan_gem *g, const sb_type *in)
         for (size_t k = 0; k < i; k++) {
             if (!sb_str_ieq(in->fields[i].name, in->fields[k].name)) continue;
             plan_at_text(g, &g->gem->inputs[0].ref);
-            sb_diag *e = sb_diags_add(g->run->d, SB_SEV_ERROR, "duplicate-column",
-                                      "the data has two columns named `%s`; Spark cannot write "
-                                      "duplicate column names",
-                                      in->fields[i].name);
+            sb_diag *e;
+            if (strcmp(in->fields[i].name, in->fields[k].name) == 0)
+                e = sb_diags_add(g->run->d, SB_SEV_ERROR, "duplicate-column",
+                                 "the data has two columns named `%s`; Spark cannot write "
+                                 "duplicate column names",
+                                 in->fields[i].name);
+            else
+                e = sb_diags_add(g->run->d, SB_SEV_ERROR, "duplicate-column",
+                                 "the data has columns `%s` and `%s`, the same name to Spark; it "
+                                 "cannot write duplicate column names",
+                                 in->fields[k].name, in->fields[i].name);
             sb_diag_set_hint(g->run->d, e, "rename one of them before the Target (Reformat or "
                                            "SchemaTransform)");
             break;

@@ -180,8 +180,11 @@ static void widen(plan_gem *g, plan_cols *cols, size_t c, const sb_field *f, siz
                               "common type for them",
                               cols->items[c].name, sb_type_str(run->a, cols->items[c].type),
                               sb_type_str(run->a, f->type), input);
-    sb_diag_set_hint(run->d, e, "cast one side first, e.g. `CAST(%s AS %s)`", f->name,
-                     sb_type_str(run->a, cols->items[c].type));
+    if (sb_type_castable(f->type, cols->items[c].type))
+        sb_diag_set_hint(run->d, e, "cast it before the SetOperation, e.g. `CAST(%s AS %s)`",
+                         f->name, sb_type_str(run->a, cols->items[c].type));
+    else
+        sb_diag_set_hint(run->d, e, "make the columns' types match before the SetOperation");
     *ok = false;
 }
 

@@ -172,7 +172,14 @@ void plan_order_by(plan_gem *g)
 
 void plan_limit(plan_gem *g)
 {
-    /* The count (an integer >= 0) is checked when the file is read. */
+    /* The loader only accepts counts >= 0; a gem built another way is
+     * held to the same rule (Spark: "The limit expression must be equal to
+     * or greater than 0"). */
+    if (g->gem->u.limit.count < 0) {
+        plan_at_gem(g, "count");
+        sb_diags_add(g->run->d, SB_SEV_ERROR, "invalid-limit",
+                     "the limit must be 0 or more, not %lld", (long long)g->gem->u.limit.count);
+    }
     plan_set_out(g, g->in[0]);
 }
 

@@ -19,7 +19,7 @@ static const sb_type *view_schema(void *ctx, const char *name)
 
 static bool is_unknown_table(const sb_diag *x)
 {
-    return x->code && (strstr(x->code, "table") || strstr(x->code, "relation"));
+    return x->code && strcmp(x->code, "unknown-table") == 0;
 }
 
 void plan_sql_statement(plan_gem *g)

@@ -59,7 +59,8 @@ static const char *frame_text(sb_arena *a, const sb_frame_spec *f)
 }
 
 /* The frame against the order keys; false after an error. */
-static bool check_frame(plan_gem *g, const sb_type *const *order_types, size_t norder)
+static bool check_frame(plan_gem *g, const sb_type *const *order_types, size_t norder,
+                        const sb_spec_sort *order)
 {
     plan_run *run = g->run;
     const sb_frame_spec *f = &g->gem->u.window.frame;
@@ -109,7 +110,8 @@ static bool check_frame(plan_gem *g, const sb_type *const *order_types, size_t n
                                   sb_type_str(run->a, order_types[0]));
         if (sb_type_is_datetime(order_types[0]))
             sb_diag_set_hint(run->d, e, "order by a number of days, e.g. "
-                                        "`datediff(order_date, date'1970-01-01')`");
+                                        "`datediff(%s, date'1970-01-01')`",
+                             order[0].expr.src.text ? order[0].expr.src.text : "day");
         return false;
     }
     return true;
@@ -213,7 +215,7 @@ void plan_window(plan_gem *g)
         key->span = k->expr.ast->span;
         sb_vec_push(run->a, &w->order_by, key);
     }
-    bool frame_ok = check_frame(g, order_types, norder);
+    bool frame_ok = check_frame(g, order_types, norder, gem->u.window.order_by);
     ok &= frame_ok;
     /* The frame is not handed to the expression checker: it was checked
      * above, and its bounds have no place in the expression's text. */

@@ -353,6 +353,7 @@ static long resolve_input(plan_run *run, sb_pipeline *pl, size_t i, size_t k, bo
         return -1;
     }
     sb_gem *from = pl->gems[j];
+    if (from->kind >= SB_GEM_KIND_COUNT) return -1; /* its kind is unknown: reported */
     for (size_t p = 0; p < from->noutputs; p++) {
         if (strcmp(from->outputs[p], in->port) == 0) {
             in->from = from;

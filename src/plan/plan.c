@@ -108,10 +108,10 @@ static bool same_diag(const sb_diag *x, const sb_diag *y)
 }
 
 /* Drop diagnostics added since `from` that repeat an earlier one (a
- * subgraph used twice with the same problem). Returns the errors kept. */
-static size_t drop_repeats(sb_diags *d, size_t from)
+ * subgraph used twice with the same problem). */
+static void drop_repeats(sb_diags *d, size_t from)
 {
-    size_t keep = from, errors = 0;
+    size_t keep = from;
     for (size_t i = from; i < d->items.len; i++) {
         sb_diag *x = d->items.items[i];
         bool repeat = false;
@@ -121,11 +121,9 @@ static size_t drop_repeats(sb_diags *d, size_t from)
             if (x->severity == SB_SEV_WARNING) d->warnings--;
             continue;
         }
-        if (x->severity == SB_SEV_ERROR) errors++;
         d->items.items[keep++] = x;
     }
     d->items.len = keep;
-    return errors;
 }
 
 void plan_subgraph(plan_gem *g)
@@ -158,18 +156,19 @@ void plan_subgraph(plan_gem *g)
      * gems refer to them. */
     sb_pipeline *sp = (sb_pipeline *)sub;
     check_graph_once(run, sp);
-    size_t before = run->d->items.len;
+    size_t before = run->d->items.len, errors = run->d->errors;
     run->stack[run->depth++] = sub;
     plan_propagate(run, sp, g->in, g->nin);
     run->depth--;
-    size_t new_errors = drop_repeats(run->d, before);
+    bool failed = run->d->errors > errors;
+    drop_repeats(run->d, before);
     sb_gem *out = sp->output.text ? sb_pipeline_gem(sp, sp->output.text) : NULL;
     const sb_type *schema = out && out->noutputs == 1 && out->out_schemas ? out->out_schemas[0] : NULL;
-    if (new_errors && run->d->items.len > 0) {
+    if (failed) {
         plan_at_text(g, name);
         sb_diags_add(run->d, SB_SEV_NOTE, "subgraph-errors",
-                     "subgraph `%s` has errors with the inputs this gem gives it (see %s)",
-                     sub->name, sub->file);
+                     "subgraph `%s` has errors when given this gem's inputs (see %s)", sub->name,
+                     sub->file);
     }
     plan_set_out(g, schema);
 }

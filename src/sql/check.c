@@ -93,8 +93,10 @@ bool sb_expr_same(const sb_expr *x, const sb_expr *y)
         for (size_t i = 0; i < x->u.column.nparts; i++)
             if (!name_eq(x->u.column.parts[i], y->u.column.parts[i])) return false;
         return true;
-    case SB_E_STAR: return x->u.star.nqualifier == y->u.star.nqualifier;
-    case SB_E_CONFIG: return name_eq(x->u.config.name, y->u.config.name);
+    case SB_E_STAR:
+        return x->u.star.nqualifier == y->u.star.nqualifier;
+    case SB_E_CONFIG:
+        return name_eq(x->u.config.name, y->u.config.name);
     case SB_E_UNARY:
         return x->u.unary.op == y->u.unary.op && sb_expr_same(x->u.unary.arg, y->u.unary.arg);
     case SB_E_BINARY:
@@ -146,7 +148,8 @@ bool sb_expr_same(const sb_expr *x, const sb_expr *y)
     case SB_E_FIELD:
         return name_eq(x->u.field.name, y->u.field.name) &&
                sb_expr_same(x->u.field.base, y->u.field.base);
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -159,10 +162,11 @@ static int interval_unit(const char *w, size_t n, bool *ym)
         int field;
         bool ym;
     } units[] = {
-        {"year", 0, true},    {"years", 0, true},    {"month", 1, true},   {"months", 1, true},
-        {"week", 0, false},   {"weeks", 0, false},   {"day", 0, false},    {"days", 0, false},
-        {"hour", 1, false},   {"hours", 1, false},   {"minute", 2, false}, {"minutes", 2, false},
-        {"second", 3, false}, {"seconds", 3, false}, {"millisecond", 3, false},
+        {"year", 0, true},          {"years", 0, true},        {"month", 1, true},
+        {"months", 1, true},        {"week", 0, false},        {"weeks", 0, false},
+        {"day", 0, false},          {"days", 0, false},        {"hour", 1, false},
+        {"hours", 1, false},        {"minute", 2, false},      {"minutes", 2, false},
+        {"second", 3, false},       {"seconds", 3, false},     {"millisecond", 3, false},
         {"milliseconds", 3, false}, {"microsecond", 3, false}, {"microseconds", 3, false},
     };
     for (size_t i = 0; i < SB_COUNTOF(units); i++)
@@ -243,13 +247,20 @@ static const sb_type *decimal_literal_type(sb_checker *ck, const char *text)
 static const sb_type *integer_literal_type(sb_checker *ck, sb_expr *e)
 {
     switch (e->u.lit.suffix) {
-    case 'L': return T(SB_T_LONG);
-    case 'S': return T(SB_T_SHORT);
-    case 'Y': return T(SB_T_BYTE);
-    case 'D': return T(SB_T_DOUBLE);
-    case 'F': return T(SB_T_FLOAT);
-    case 'B': return decimal_literal_type(ck, e->u.lit.text);
-    default: break;
+    case 'L':
+        return T(SB_T_LONG);
+    case 'S':
+        return T(SB_T_SHORT);
+    case 'Y':
+        return T(SB_T_BYTE);
+    case 'D':
+        return T(SB_T_DOUBLE);
+    case 'F':
+        return T(SB_T_FLOAT);
+    case 'B':
+        return decimal_literal_type(ck, e->u.lit.text);
+    default:
+        break;
     }
     const char *s = e->u.lit.text ? e->u.lit.text : "0";
     bool neg = *s == '-';
@@ -268,9 +279,14 @@ static const sb_type *check_literal(sb_checker *ck, sb_expr *e)
 {
     const sb_type *t = NULL;
     switch (e->u.lit.kind) {
-    case SB_LIT_NULL: return set(e, T(SB_T_NULL), true);
-    case SB_LIT_BOOLEAN: t = T(SB_T_BOOLEAN); break;
-    case SB_LIT_INTEGER: t = integer_literal_type(ck, e); break;
+    case SB_LIT_NULL:
+        return set(e, T(SB_T_NULL), true);
+    case SB_LIT_BOOLEAN:
+        t = T(SB_T_BOOLEAN);
+        break;
+    case SB_LIT_INTEGER:
+        t = integer_literal_type(ck, e);
+        break;
     case SB_LIT_DECIMAL:
         t = e->u.lit.suffix == 'D'   ? T(SB_T_DOUBLE)
             : e->u.lit.suffix == 'F' ? T(SB_T_FLOAT)
@@ -280,13 +296,27 @@ static const sb_type *check_literal(sb_checker *ck, sb_expr *e)
             t = T(SB_T_DOUBLE);
         }
         break;
-    case SB_LIT_DOUBLE: t = T(SB_T_DOUBLE); break;
-    case SB_LIT_FLOAT: t = T(SB_T_FLOAT); break;
-    case SB_LIT_STRING: t = T(SB_T_STRING); break;
-    case SB_LIT_DATE: t = T(SB_T_DATE); break;
-    case SB_LIT_TIMESTAMP: t = T(SB_T_TIMESTAMP); break;
-    case SB_LIT_TIMESTAMP_NTZ: t = T(SB_T_TIMESTAMP_NTZ); break;
-    case SB_LIT_BINARY: t = T(SB_T_BINARY); break;
+    case SB_LIT_DOUBLE:
+        t = T(SB_T_DOUBLE);
+        break;
+    case SB_LIT_FLOAT:
+        t = T(SB_T_FLOAT);
+        break;
+    case SB_LIT_STRING:
+        t = T(SB_T_STRING);
+        break;
+    case SB_LIT_DATE:
+        t = T(SB_T_DATE);
+        break;
+    case SB_LIT_TIMESTAMP:
+        t = T(SB_T_TIMESTAMP);
+        break;
+    case SB_LIT_TIMESTAMP_NTZ:
+        t = T(SB_T_TIMESTAMP_NTZ);
+        break;
+    case SB_LIT_BINARY:
+        t = T(SB_T_BINARY);
+        break;
     case SB_LIT_INTERVAL:
         t = e->u.lit.type ? e->u.lit.type : interval_literal_type(ck, e);
         if (!t) return NULL;
@@ -305,8 +335,8 @@ bool sb_expr_is_int_literal(const sb_expr *e)
 /* ---- columns ----------------------------------------------------------------- */
 
 /* Follow struct fields (and arrays / maps of them) for the remaining parts. */
-static const sb_type *access_field(sb_checker *ck, sb_span span, const sb_type *t,
-                                   const char *name, bool *nullable)
+static const sb_type *access_field(sb_checker *ck, sb_span span, const sb_type *t, const char *name,
+                                   bool *nullable)
 {
     if (t->kind == SB_T_STRUCT) {
         bool amb;
@@ -350,8 +380,8 @@ static const sb_type *access_field(sb_checker *ck, sb_span span, const sb_type *
         *nullable = true;
         return t->value;
     }
-    sb_diags_error(ck->d, span, "bad-field", "cannot access field `%s` of a value of type %s",
-                   name, tstr(ck, t));
+    sb_diags_error(ck->d, span, "bad-field", "cannot access field `%s` of a value of type %s", name,
+                   tstr(ck, t));
     return NULL;
 }
 
@@ -379,8 +409,10 @@ static bool lookup_in_inputs(const sb_checker *ck, const char *const *parts, siz
             if (c < 0) continue;
             col_match cm = {(int)r, c, 2, in->schema->fields[c].type,
                             in->schema->fields[c].nullable};
-            if (*nmatches == 0) *m = cm;
-            else if (*nmatches == 1) *second = cm;
+            if (*nmatches == 0)
+                *m = cm;
+            else if (*nmatches == 1)
+                *second = cm;
             (*nmatches)++;
         }
         if (*nmatches) return true;
@@ -391,8 +423,10 @@ static bool lookup_in_inputs(const sb_checker *ck, const char *const *parts, siz
         long c = sb_schema_find(in->schema, parts[0], &amb);
         if (c < 0) continue;
         col_match cm = {(int)r, c, 1, in->schema->fields[c].type, in->schema->fields[c].nullable};
-        if (*nmatches == 0) *m = cm;
-        else if (*nmatches == 1) *second = cm;
+        if (*nmatches == 0)
+            *m = cm;
+        else if (*nmatches == 1)
+            *second = cm;
         (*nmatches)++;
         if (amb) {
             if (*nmatches == 1) *second = cm;
@@ -460,10 +494,9 @@ static void unknown_column(sb_checker *ck, sb_expr *e)
 }
 
 /* Names Spark resolves as functions when written without parentheses. */
-static const char *const NILADIC[] = {"current_date",      "current_timestamp", "current_user",
-                                      "current_timezone",  "localtimestamp",    "user",
-                                      "current_database",  "current_schema",    "current_catalog",
-                                      "session_user"};
+static const char *const NILADIC[] = {
+    "current_date", "current_timestamp", "current_user",   "current_timezone", "localtimestamp",
+    "user",         "current_database",  "current_schema", "current_catalog",  "session_user"};
 
 static const sb_type *check_column(sb_checker *ck, sb_expr *e)
 {
@@ -529,6 +562,14 @@ static const sb_type *check_column(sb_checker *ck, sb_expr *e)
             }
         }
     }
+    for (size_t i = 0; i < ck->late_aliases.len && !t && nparts >= 1; i++) {
+        const sb_check_name *n = ck->late_aliases.items[i];
+        if (sb_str_ieq(n->name, parts[0])) {
+            t = n->type;
+            nullable = n->nullable;
+            used = 1;
+        }
+    }
     if (!t) {
         if (nparts == 1) {
             for (size_t i = 0; i < SB_COUNTOF(NILADIC); i++)
@@ -574,9 +615,8 @@ static bool refers_to_input(const sb_expr *e)
 
 static const char *binop_text(sb_binop op)
 {
-    static const char *const names[] = {"+",  "-",  "*",  "/",  "%",   "div", "||", "&",  "|",
-                                        "^",  "=",  "<=>", "!=", "<",  "<=",  ">",   ">=", "AND",
-                                        "OR"};
+    static const char *const names[] = {"+", "-",   "*",  "/", "%",  "div", "||", "&",   "|", "^",
+                                        "=", "<=>", "!=", "<", "<=", ">",   ">=", "AND", "OR"};
     return (size_t)op < SB_COUNTOF(names) ? names[op] : "?";
 }
 
@@ -629,7 +669,7 @@ static bool is_ansi_interval(const sb_type *t)
 /* Date, timestamp and interval arithmetic (Analyzer.ResolveBinaryArithmetic).
  * Returns NULL with *handled=false when the operands are not of this family. */
 const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_type *r,
-                                      bool *handled)
+                                       bool *handled)
 {
     *handled = true;
     sb_type_kind lk = l->kind, rk = r->kind;
@@ -646,15 +686,15 @@ const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_t
         }
         /* datetime +- interval */
         const sb_type *dt = NULL, *iv = NULL;
-        if (interval_r && (sb_type_is_datetime(l) || lk == SB_T_STRING)) dt = l, iv = r;
+        if (interval_r && (sb_type_is_datetime(l) || lk == SB_T_STRING))
+            dt = l, iv = r;
         else if (op == SB_OP_ADD && interval_l && (sb_type_is_datetime(r) || rk == SB_T_STRING))
             dt = r, iv = l;
         if (dt) {
             if (dt->kind == SB_T_STRING) return T(SB_T_STRING);
             if (iv->kind == SB_T_INTERVAL_YM) return dt;
             if (iv->kind == SB_T_INTERVAL_DT) {
-                if (dt->kind == SB_T_DATE)
-                    return iv->scale == 0 ? T(SB_T_DATE) : T(SB_T_TIMESTAMP);
+                if (dt->kind == SB_T_DATE) return iv->scale == 0 ? T(SB_T_DATE) : T(SB_T_TIMESTAMP);
                 return dt;
             }
             return dt->kind == SB_T_DATE ? T(SB_T_TIMESTAMP) : dt;
@@ -683,11 +723,10 @@ const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_t
     if (interval_l || interval_r || sb_type_is_datetime(l) || sb_type_is_datetime(r)) return NULL;
     *handled = false;
     return NULL;
-    return NULL;
 }
 
-static const sb_type *datetime_arith(sb_checker *ck, sb_expr *e, const sb_type *l,
-                                     const sb_type *r, bool *handled)
+static const sb_type *datetime_arith(sb_checker *ck, sb_expr *e, const sb_type *l, const sb_type *r,
+                                     bool *handled)
 {
     sb_binop op = e->u.binary.op;
     const sb_type *t = sb_check_datetime_arith(op, l, r, handled);
@@ -728,8 +767,7 @@ static bool need_boolean(sb_checker *ck, const sb_expr *e, const char *what)
     return false;
 }
 
-static const sb_type *concat_types(sb_checker *ck, sb_span span, const sb_type *l,
-                                   const sb_type *r)
+static const sb_type *concat_types(sb_checker *ck, sb_span span, const sb_type *l, const sb_type *r)
 {
     if (l->kind == SB_T_ARRAY || r->kind == SB_T_ARRAY) {
         const sb_type *w = (l->kind == SB_T_ARRAY || l->kind == SB_T_NULL) &&
@@ -896,14 +934,16 @@ static const sb_type *check_case(sb_checker *ck, sb_expr *e)
     for (size_t i = 0; i < n; i++) {
         sb_when *w = e->u.kase.whens.items[i];
         const sb_type *wt = check_sub(ck, w->when);
-        if (!wt) ok = false;
+        if (!wt)
+            ok = false;
         else if (operand) {
             if (ot && !check_compare(ck, w->when->span, SB_OP_EQ, ot, wt)) ok = false;
         } else if (!need_boolean(ck, w->when, "a WHEN condition")) {
             ok = false;
         }
         const sb_type *tt = check_sub(ck, w->then);
-        if (!tt) ok = false;
+        if (!tt)
+            ok = false;
         else {
             ts[nt++] = tt;
             nullable = nullable || w->then->nullable;
@@ -911,7 +951,8 @@ static const sb_type *check_case(sb_checker *ck, sb_expr *e)
     }
     if (e->u.kase.otherwise) {
         const sb_type *et = check_sub(ck, e->u.kase.otherwise);
-        if (!et) ok = false;
+        if (!et)
+            ok = false;
         else {
             ts[nt++] = et;
             nullable = nullable || e->u.kase.otherwise->nullable;
@@ -939,8 +980,10 @@ static const sb_type *check_in(sb_checker *ck, sb_expr *e)
     bool ok = true, nullable = e->u.in.arg->nullable;
     for (size_t i = 0; i < n; i++) {
         sb_expr *x = e->u.in.list.items[i];
-        if (!(ts[i + 1] = check_sub(ck, x))) ok = false;
-        else nullable = nullable || x->nullable;
+        if (!(ts[i + 1] = check_sub(ck, x)))
+            ok = false;
+        else
+            nullable = nullable || x->nullable;
     }
     if (!ok) return NULL;
     /* InConversion widens the value and the list to one type. */
@@ -959,7 +1002,8 @@ static const sb_type *check_between(sb_checker *ck, sb_expr *e)
     const sb_type *a = check_sub(ck, e->u.between.arg), *lo = check_sub(ck, e->u.between.low),
                   *hi = check_sub(ck, e->u.between.high);
     if (!a || !lo || !hi) return NULL;
-    if (!check_compare(ck, e->span, SB_OP_GE, a, lo) || !check_compare(ck, e->span, SB_OP_LE, a, hi))
+    if (!check_compare(ck, e->span, SB_OP_GE, a, lo) ||
+        !check_compare(ck, e->span, SB_OP_LE, a, hi))
         return NULL;
     return set(e, T(SB_T_BOOLEAN),
                e->u.between.arg->nullable || e->u.between.low->nullable ||
@@ -971,7 +1015,9 @@ static const sb_type *check_like(sb_checker *ck, sb_expr *e)
     sb_expr *x = e->u.like.arg, *p = e->u.like.pattern;
     const sb_type *xt = check_sub(ck, x), *pt = check_sub(ck, p);
     if (!xt || !pt) return NULL;
-    const char *kw = e->u.like.kind == SB_LIKE ? "LIKE" : e->u.like.kind == SB_ILIKE ? "ILIKE" : "RLIKE";
+    const char *kw = e->u.like.kind == SB_LIKE    ? "LIKE"
+                     : e->u.like.kind == SB_ILIKE ? "ILIKE"
+                                                  : "RLIKE";
     if (!sb_type_implicit_castable(xt, T(SB_T_STRING))) {
         sb_diags_error(ck->d, x->span, "type-mismatch", "%s expects a string, got %s", kw,
                        tstr(ck, xt));
@@ -990,8 +1036,9 @@ static const sb_type *check_is(sb_checker *ck, sb_expr *e)
     const sb_type *t = check_sub(ck, e->u.is.arg);
     if (!t) return NULL;
     if (e->u.is.what != SB_IS_NULL &&
-        !need_boolean(ck, e->u.is.arg, e->u.is.what == SB_IS_UNKNOWN ? "the operand of IS UNKNOWN"
-                                                                      : "the operand of IS TRUE/FALSE"))
+        !need_boolean(ck, e->u.is.arg,
+                      e->u.is.what == SB_IS_UNKNOWN ? "the operand of IS UNKNOWN"
+                                                    : "the operand of IS TRUE/FALSE"))
         return NULL;
     return set(e, T(SB_T_BOOLEAN), false);
 }
@@ -1007,10 +1054,10 @@ static const sb_type *check_cast(sb_checker *ck, sb_expr *e)
                        tstr(ck, to));
         return NULL;
     }
-    bool nullable = e->u.cast.arg->nullable || e->u.cast.try_cast ||
-                    (t->kind == SB_T_STRING && to->kind != SB_T_STRING &&
-                     to->kind != SB_T_BINARY) ||
-                    (to->kind == SB_T_DECIMAL && t->kind != SB_T_DECIMAL);
+    bool nullable =
+        e->u.cast.arg->nullable || e->u.cast.try_cast ||
+        (t->kind == SB_T_STRING && to->kind != SB_T_STRING && to->kind != SB_T_BINARY) ||
+        (to->kind == SB_T_DECIMAL && t->kind != SB_T_DECIMAL);
     return set(e, to, nullable);
 }
 
@@ -1123,7 +1170,8 @@ static bool check_window(sb_checker *ck, sb_expr *e, const sb_func *f)
     for (size_t i = 0; i < w->order_by.len; i++) {
         sb_sort_key *k = w->order_by.items[i];
         const sb_type *t = check_sub(ck, k->expr);
-        if (!t) ok = false;
+        if (!t)
+            ok = false;
         else if (!sb_type_is_orderable(t)) {
             sb_diags_error(ck->d, k->expr->span, "type-mismatch",
                            "cannot order by a value of type %s", tstr(ck, t));
@@ -1134,18 +1182,65 @@ static bool check_window(sb_checker *ck, sb_expr *e, const sb_func *f)
     if (w->end.offset && !check_sub(ck, w->end.offset)) ok = false;
     ck->in_window_spec = saved;
     if (ok && f->cls == SB_FUNC_WINDOW && is_ranking(f->name) && w->order_by.len == 0) {
-        sb_diags_error(ck->d, e->span, "window-needs-order",
-                       "%s() needs an ORDER BY in its window", f->name);
+        sb_diags_error(ck->d, e->span, "window-needs-order", "%s() needs an ORDER BY in its window",
+                       f->name);
         ok = false;
     }
-    if (ok && w->frame == SB_FRAME_RANGE && w->order_by.len != 1 &&
-        (w->start.kind == SB_BOUND_PRECEDING || w->start.kind == SB_BOUND_FOLLOWING ||
-         w->end.kind == SB_BOUND_PRECEDING || w->end.kind == SB_BOUND_FOLLOWING)) {
-        sb_diags_error(ck->d, w->span, "bad-frame",
-                       "a RANGE frame with offsets needs exactly one ORDER BY expression");
-        ok = false;
+    bool offsets = w->start.kind == SB_BOUND_PRECEDING || w->start.kind == SB_BOUND_FOLLOWING ||
+                   w->end.kind == SB_BOUND_PRECEDING || w->end.kind == SB_BOUND_FOLLOWING;
+    if (ok && w->frame == SB_FRAME_RANGE && offsets) {
+        if (w->order_by.len != 1) {
+            sb_diags_error(ck->d, w->span, "bad-frame",
+                           "a RANGE frame with offsets needs exactly one ORDER BY expression");
+            ok = false;
+        } else {
+            const sb_type *kt = ((sb_sort_key *)w->order_by.items[0])->expr->type;
+            if (!sb_type_is_numeric(kt) && !sb_type_is_datetime(kt) &&
+                kt->kind != SB_T_INTERVAL_DT && kt->kind != SB_T_INTERVAL_YM) {
+                sb_diags_error(ck->d, w->span, "bad-frame",
+                               "a RANGE frame with offsets needs a numeric, date or timestamp "
+                               "ORDER BY, got %s",
+                               tstr(ck, kt));
+                ok = false;
+            }
+        }
     }
     return ok;
+}
+
+static bool star_takes(const sb_expr *star, const sb_sql_input *in)
+{
+    if (!star->u.star.nqualifier) return true;
+    return in->name && sb_str_ieq(in->name, star->u.star.qualifier[star->u.star.nqualifier - 1]);
+}
+
+static size_t star_width(const sb_checker *ck, const sb_expr *star)
+{
+    size_t n = 0;
+    for (size_t r = 0; ck->scope && r < ck->scope->ninputs; r++)
+        if (star_takes(star, &ck->scope->inputs[r])) n += ck->scope->inputs[r].schema->nfields;
+    return n;
+}
+
+/* Column references for every column a `*` argument stands for. */
+static void expand_star(sb_checker *ck, const sb_expr *star, sb_vec *out)
+{
+    for (size_t r = 0; ck->scope && r < ck->scope->ninputs; r++) {
+        const sb_sql_input *in = &ck->scope->inputs[r];
+        if (!star_takes(star, in)) continue;
+        for (size_t c = 0; c < in->schema->nfields; c++) {
+            sb_expr *col = sb_arena_alloc(ck->a, sizeof *col);
+            col->kind = SB_E_COLUMN;
+            col->span = star->span;
+            const char **parts = sb_arena_alloc(ck->a, 2 * sizeof *parts);
+            size_t np = 0;
+            if (in->name) parts[np++] = in->name;
+            parts[np++] = in->schema->fields[c].name;
+            col->u.column.parts = parts;
+            col->u.column.nparts = np;
+            sb_vec_push(ck->a, out, col);
+        }
+    }
 }
 
 static const sb_type *check_func(sb_checker *ck, sb_expr *e)
@@ -1153,8 +1248,8 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
     const char *name = e->u.func.name;
     const sb_func *f = sb_sql_func_lookup(name);
     e->u.func.func = f;
-    sb_span nspan = e->u.func.name_span.end > e->u.func.name_span.start ? e->u.func.name_span
-                                                                          : e->span;
+    sb_span nspan =
+        e->u.func.name_span.end > e->u.func.name_span.start ? e->u.func.name_span : e->span;
     if (!f) {
         sb_diag *dg =
             sb_diags_error(ck->d, nspan, "unknown-function", "unknown function `%s`", name);
@@ -1168,10 +1263,16 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
         return NULL;
     }
     size_t nargs = e->u.func.args.len;
-    bool star = nargs == 1 && ((sb_expr *)e->u.func.args.items[0])->kind == SB_E_STAR;
-    if (star && strcmp(f->name, "count") != 0) {
-        sb_diags_error(ck->d, e->span, "bad-star", "`*` is only allowed in count(*)");
-        return NULL;
+    bool star = nargs == 1 && ((sb_expr *)e->u.func.args.items[0])->kind == SB_E_STAR &&
+                strcmp(f->name, "count") == 0;
+    if (!star) {
+        /* f(*) and f(t.*) take every column as arguments (struct(*), hash(*)). */
+        size_t n = 0;
+        for (size_t i = 0; i < nargs; i++) {
+            sb_expr *a = e->u.func.args.items[i];
+            n += a->kind == SB_E_STAR ? star_width(ck, a) : 1;
+        }
+        nargs = n;
     }
     if (!star && ((int)nargs < f->min_args || (f->max_args >= 0 && (int)nargs > f->max_args))) {
         sb_diag *dg;
@@ -1181,8 +1282,8 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
                                 f->min_args == 1 ? "" : "s", nargs);
         else if (f->max_args < 0)
             dg = sb_diags_error(ck->d, e->span, "wrong-arg-count",
-                                "%s expects at least %d argument%s, got %zu", f->name,
-                                f->min_args, f->min_args == 1 ? "" : "s", nargs);
+                                "%s expects at least %d argument%s, got %zu", f->name, f->min_args,
+                                f->min_args == 1 ? "" : "s", nargs);
         else
             dg = sb_diags_error(ck->d, e->span, "wrong-arg-count",
                                 "%s expects %d to %d arguments, got %zu", f->name, f->min_args,
@@ -1204,7 +1305,7 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
     }
     switch (f->cls) {
     case SB_FUNC_AGGREGATE:
-        if (ck->in_aggregate && !windowed) {
+        if (ck->in_aggregate) {
             sb_diags_error(ck->d, e->span, "nested-aggregate",
                            "aggregate function %s cannot be used inside another aggregate "
                            "function",
@@ -1244,13 +1345,20 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
         if (windowed) goto not_window;
         break;
     }
+    if (e->u.func.distinct && windowed) {
+        sb_diags_error(ck->d, e->span, "bad-distinct",
+                       "DISTINCT is not supported in window functions");
+        return NULL;
+    }
     if (e->u.func.distinct && f->cls != SB_FUNC_AGGREGATE) {
         sb_diags_error(ck->d, e->span, "bad-distinct", "DISTINCT is only allowed in aggregates");
         return NULL;
     }
 
     /* Arguments: aggregate arguments are row-level again. */
-    bool agg = f->cls == SB_FUNC_AGGREGATE;
+    /* A windowed aggregate's arguments are evaluated in the current context
+     * (after grouping, like any select item); a plain aggregate's per row. */
+    bool agg = f->cls == SB_FUNC_AGGREGATE && !windowed;
     bool saved_grouped = ck->grouped;
     unsigned saved_flags = ck->flags;
     if (agg) {
@@ -1260,16 +1368,26 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
     if (f->cls == SB_FUNC_WINDOW || windowed) ck->flags &= ~(unsigned)SB_CHECK_WINDOWS;
     bool ok = true;
     bool nullable_any = false, nullable_all = nargs > 0;
+    sb_vec argv = {0};
+    for (size_t i = 0; i < e->u.func.args.len; i++) {
+        sb_expr *a = e->u.func.args.items[i];
+        if (a->kind == SB_E_STAR && !star)
+            expand_star(ck, a, &argv);
+        else
+            sb_vec_push(ck->a, &argv, a);
+    }
+    nargs = argv.len;
     sb_expr **args = sb_arena_alloc(ck->a, (nargs + 1) * sizeof *args);
     for (size_t i = 0; i < nargs; i++) {
-        sb_expr *a = e->u.func.args.items[i];
+        sb_expr *a = argv.items[i];
         args[i] = a;
         if (a->kind == SB_E_LAMBDA) continue;
         if (a->kind == SB_E_STAR) {
             set(a, T(SB_T_INT), false);
             continue;
         }
-        if (!check_sub(ck, a)) ok = false;
+        if (!check_sub(ck, a))
+            ok = false;
         else {
             nullable_any = nullable_any || a->nullable;
             nullable_all = nullable_all && a->nullable;
@@ -1303,22 +1421,34 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
     if (!t) return NULL;
     for (size_t i = 0; i < nargs; i++)
         if (args[i]->kind == SB_E_LAMBDA && !args[i]->type) {
-            sb_diags_error(ck->d, args[i]->span, "bad-lambda",
-                           "%s does not take a lambda function", f->name);
+            sb_diags_error(ck->d, args[i]->span, "bad-lambda", "%s does not take a lambda function",
+                           f->name);
             return NULL;
         }
     bool nullable;
     switch (sb_func_null_rule(f)) {
-    case SB_NULL_NEVER: nullable = false; break;
-    case SB_NULL_ALWAYS: nullable = true; break;
-    case SB_NULL_ALL: nullable = nullable_all; break;
-    case SB_NULL_FIRST: nullable = nargs > 0 && args[0]->nullable; break;
-    case SB_NULL_SECOND: nullable = nargs > 1 && args[1]->nullable; break;
+    case SB_NULL_NEVER:
+        nullable = false;
+        break;
+    case SB_NULL_ALWAYS:
+        nullable = true;
+        break;
+    case SB_NULL_ALL:
+        nullable = nullable_all;
+        break;
+    case SB_NULL_FIRST:
+        nullable = nargs > 0 && args[0]->nullable;
+        break;
+    case SB_NULL_SECOND:
+        nullable = nargs > 1 && args[1]->nullable;
+        break;
     case SB_NULL_TAIL:
         nullable = false;
         for (size_t i = 1; i < nargs; i++) nullable = nullable || args[i]->nullable;
         break;
-    default: nullable = nullable_any; break;
+    default:
+        nullable = nullable_any;
+        break;
     }
     if (f->cls == SB_FUNC_AGGREGATE && sb_func_null_rule(f) != SB_NULL_NEVER) nullable = true;
     return set(e, t, nullable);
@@ -1335,7 +1465,8 @@ static const sb_type *check_config(sb_checker *ck, sb_expr *e)
 {
     const char *name = e->u.config.name;
     const sb_type *t = NULL;
-    if (ck->scope && ck->scope->config_type) t = ck->scope->config_type(ck->scope->config_ctx, name);
+    if (ck->scope && ck->scope->config_type)
+        t = ck->scope->config_type(ck->scope->config_ctx, name);
     if (!t) {
         sb_diags_error(ck->d, e->span, "unknown-config",
                        "configuration variable `${%s}` is not declared", name);
@@ -1347,23 +1478,21 @@ static const sb_type *check_config(sb_checker *ck, sb_expr *e)
 const sb_type *sb_checker_expr(sb_checker *ck, sb_expr *e)
 {
     if (!e) return NULL;
-    e->type = NULL;
     /* In a grouped context an expression equal to a group key is a value of
      * the group, whatever it contains. */
     if (ck->grouped && !ck->in_aggregate && e->kind != SB_E_LITERAL && ck->ngroup_by &&
         matches_group_key(ck, e)) {
-        for (size_t i = 0; i < ck->ngroup_by; i++)
-            if (sb_expr_same(ck->group_by[i], e) && ck->group_by[i]->type) {
-                bool g = ck->grouped;
-                ck->grouped = false;
-                const sb_type *t = sb_checker_expr(ck, e);
-                ck->grouped = g;
-                return t;
-            }
+        ck->grouped = false;
+        const sb_type *t = sb_checker_expr(ck, e);
+        ck->grouped = true;
+        return t;
     }
+    e->type = NULL;
     const sb_type *t = NULL;
     switch (e->kind) {
-    case SB_E_LITERAL: t = check_literal(ck, e); break;
+    case SB_E_LITERAL:
+        t = check_literal(ck, e);
+        break;
     case SB_E_COLUMN:
         t = check_column(ck, e);
         if (t && ck->grouped && !ck->in_aggregate && refers_to_input(e) &&
@@ -1382,16 +1511,36 @@ const sb_type *sb_checker_expr(sb_checker *ck, sb_expr *e)
         sb_diags_error(ck->d, e->span, "bad-star",
                        "`*` is only allowed in a select list or in count(*)");
         return NULL;
-    case SB_E_CONFIG: t = check_config(ck, e); break;
-    case SB_E_UNARY: t = check_unary(ck, e); break;
-    case SB_E_BINARY: t = check_binary(ck, e); break;
-    case SB_E_FUNC: t = check_func(ck, e); break;
-    case SB_E_CASE: t = check_case(ck, e); break;
-    case SB_E_CAST: t = check_cast(ck, e); break;
-    case SB_E_IN: t = check_in(ck, e); break;
-    case SB_E_BETWEEN: t = check_between(ck, e); break;
-    case SB_E_LIKE: t = check_like(ck, e); break;
-    case SB_E_IS: t = check_is(ck, e); break;
+    case SB_E_CONFIG:
+        t = check_config(ck, e);
+        break;
+    case SB_E_UNARY:
+        t = check_unary(ck, e);
+        break;
+    case SB_E_BINARY:
+        t = check_binary(ck, e);
+        break;
+    case SB_E_FUNC:
+        t = check_func(ck, e);
+        break;
+    case SB_E_CASE:
+        t = check_case(ck, e);
+        break;
+    case SB_E_CAST:
+        t = check_cast(ck, e);
+        break;
+    case SB_E_IN:
+        t = check_in(ck, e);
+        break;
+    case SB_E_BETWEEN:
+        t = check_between(ck, e);
+        break;
+    case SB_E_LIKE:
+        t = check_like(ck, e);
+        break;
+    case SB_E_IS:
+        t = check_is(ck, e);
+        break;
     case SB_E_DISTINCT: {
         const sb_type *l = check_sub(ck, e->u.distinct.left);
         const sb_type *r = check_sub(ck, e->u.distinct.right);
@@ -1399,8 +1548,12 @@ const sb_type *sb_checker_expr(sb_checker *ck, sb_expr *e)
         t = set(e, T(SB_T_BOOLEAN), false);
         break;
     }
-    case SB_E_SUBSCRIPT: t = check_subscript(ck, e); break;
-    case SB_E_FIELD: t = check_field(ck, e); break;
+    case SB_E_SUBSCRIPT:
+        t = check_subscript(ck, e);
+        break;
+    case SB_E_FIELD:
+        t = check_field(ck, e);
+        break;
     case SB_E_LAMBDA:
         sb_diags_error(ck->d, e->span, "bad-lambda",
                        "a lambda function (x -> ...) is only allowed as an argument of a "
@@ -1436,6 +1589,7 @@ const sb_type *sb_sql_check_expr(sb_arena *a, sb_expr *e, const sb_sql_scope *sc
 /* ---- tree questions -------------------------------------------------------- */
 
 typedef bool (*expr_pred)(const sb_expr *e, void *ctx);
+static bool any_expr(const sb_expr *e, expr_pred pred, void *ctx);
 
 /* Visit e and its sub-expressions (not into subqueries); stop when pred is true. */
 static bool any_expr(const sb_expr *e, expr_pred pred, void *ctx)
@@ -1443,7 +1597,8 @@ static bool any_expr(const sb_expr *e, expr_pred pred, void *ctx)
     if (!e) return false;
     if (pred(e, ctx)) return true;
     switch (e->kind) {
-    case SB_E_UNARY: return any_expr(e->u.unary.arg, pred, ctx);
+    case SB_E_UNARY:
+        return any_expr(e->u.unary.arg, pred, ctx);
     case SB_E_BINARY:
         return any_expr(e->u.binary.left, pred, ctx) || any_expr(e->u.binary.right, pred, ctx);
     case SB_E_FUNC:
@@ -1458,7 +1613,8 @@ static bool any_expr(const sb_expr *e, expr_pred pred, void *ctx)
             if (any_expr(w->when, pred, ctx) || any_expr(w->then, pred, ctx)) return true;
         }
         return false;
-    case SB_E_CAST: return any_expr(e->u.cast.arg, pred, ctx);
+    case SB_E_CAST:
+        return any_expr(e->u.cast.arg, pred, ctx);
     case SB_E_IN:
         if (any_expr(e->u.in.arg, pred, ctx)) return true;
         for (size_t i = 0; i < e->u.in.list.len; i++)
@@ -1469,15 +1625,19 @@ static bool any_expr(const sb_expr *e, expr_pred pred, void *ctx)
                any_expr(e->u.between.high, pred, ctx);
     case SB_E_LIKE:
         return any_expr(e->u.like.arg, pred, ctx) || any_expr(e->u.like.pattern, pred, ctx);
-    case SB_E_IS: return any_expr(e->u.is.arg, pred, ctx);
+    case SB_E_IS:
+        return any_expr(e->u.is.arg, pred, ctx);
     case SB_E_DISTINCT:
         return any_expr(e->u.distinct.left, pred, ctx) || any_expr(e->u.distinct.right, pred, ctx);
     case SB_E_SUBSCRIPT:
         return any_expr(e->u.subscript.base, pred, ctx) ||
                any_expr(e->u.subscript.index, pred, ctx);
-    case SB_E_FIELD: return any_expr(e->u.field.base, pred, ctx);
-    case SB_E_LAMBDA: return any_expr(e->u.lambda.body, pred, ctx);
-    default: return false;
+    case SB_E_FIELD:
+        return any_expr(e->u.field.base, pred, ctx);
+    case SB_E_LAMBDA:
+        return any_expr(e->u.lambda.body, pred, ctx);
+    default:
+        return false;
     }
 }
 
@@ -1488,7 +1648,17 @@ static const sb_func *func_of(const sb_expr *e)
 
 static bool is_plain_aggregate(const sb_expr *e, void *ctx)
 {
-    if (e->kind != SB_E_FUNC || e->u.func.over) return false;
+    if (e->kind != SB_E_FUNC) return false;
+    if (e->u.func.over) {
+        /* PARTITION BY / ORDER BY expressions are evaluated per group too. */
+        const sb_window *w = e->u.func.over;
+        for (size_t i = 0; i < w->partition_by.len; i++)
+            if (any_expr(w->partition_by.items[i], is_plain_aggregate, ctx)) return true;
+        for (size_t i = 0; i < w->order_by.len; i++)
+            if (any_expr(((sb_sort_key *)w->order_by.items[i])->expr, is_plain_aggregate, ctx))
+                return true;
+        return false;
+    }
     const sb_func *f = func_of(e);
     return f && f->cls == SB_FUNC_AGGREGATE;
 }
@@ -1500,12 +1670,24 @@ static bool is_window(const sb_expr *e, void *ctx)
 
 static bool is_nondeterministic(const sb_expr *e, void *ctx)
 {
-    if (e->kind != SB_E_FUNC) return e->kind == SB_E_SUBQUERY;
-    static const char *const names[] = {"rand",        "randn",  "random",
-                                        "uuid",        "shuffle", "monotonically_increasing_id",
-                                        "spark_partition_id", "input_file_name", "first",
-                                        "last",        "first_value", "last_value",
-                                        "collect_list", "collect_set", "array_agg", "any_value"};
+    if (e->kind != SB_E_FUNC) return false;
+    /* Random values, row identities, and aggregates whose answer depends on
+     * the order rows arrive in. current_timestamp() is fixed per query. */
+    static const char *const names[] = {"rand",
+                                        "randn",
+                                        "random",
+                                        "uuid",
+                                        "shuffle",
+                                        "monotonically_increasing_id",
+                                        "spark_partition_id",
+                                        "input_file_name",
+                                        "first",
+                                        "last",
+                                        "first_value",
+                                        "last_value",
+                                        "any_value",
+                                        "collect_list",
+                                        "array_agg"};
     const char *n = e->u.func.name;
     for (size_t i = 0; i < SB_COUNTOF(names); i++)
         if (sb_str_ieq(n, names[i])) return true;

@@ -20,17 +20,17 @@ const sb_type *sb_type_decimal_for_digits(sb_arena *a, const char *digits);
 /* Expected input types of functions, Spark's AbstractDataType. A concrete
  * type, or one of these classes. */
 typedef enum sb_expect_kind {
-    SB_X_TYPE,        /* exactly `type` (implicit casts allowed) */
-    SB_X_ANY,         /* anything */
-    SB_X_NUMERIC,     /* NumericType: string -> double */
-    SB_X_INTEGRAL,    /* IntegralType */
-    SB_X_DECIMAL,     /* DecimalType: numeric -> decimal for its type */
-    SB_X_ANY_TS,      /* AnyTimestampType: date/string -> timestamp */
-    SB_X_STR_BIN,     /* TypeCollection(StringType, BinaryType) */
-    SB_X_ARRAY,       /* ArrayType of anything */
-    SB_X_MAP,         /* MapType of anything */
-    SB_X_STRUCT,      /* StructType */
-    SB_X_ORDERABLE,   /* any orderable type */
+    SB_X_TYPE,            /* exactly `type` (implicit casts allowed) */
+    SB_X_ANY,             /* anything */
+    SB_X_NUMERIC,         /* NumericType: string -> double */
+    SB_X_INTEGRAL,        /* IntegralType */
+    SB_X_DECIMAL,         /* DecimalType: numeric -> decimal for its type */
+    SB_X_ANY_TS,          /* AnyTimestampType: date/string -> timestamp */
+    SB_X_STR_BIN,         /* TypeCollection(StringType, BinaryType) */
+    SB_X_ARRAY,           /* ArrayType of anything */
+    SB_X_MAP,             /* MapType of anything */
+    SB_X_STRUCT,          /* StructType */
+    SB_X_ORDERABLE,       /* any orderable type */
     SB_X_NUM_OR_INTERVAL, /* NumericType or an ANSI interval */
 } sb_expect_kind;
 
@@ -56,11 +56,10 @@ const sb_type *sb_check_lambda(const sb_func_call *call, sb_expr *lambda,
 
 /* The implicit cast of argument i to the expected type, or NULL after a
  * diagnostic naming the function, the argument and both types. */
-const sb_type *sb_fn_arg(const sb_func_call *c, size_t i, sb_expect_kind want,
-                         const sb_type *type);
+const sb_type *sb_fn_arg(const sb_func_call *c, size_t i, sb_expect_kind want, const sb_type *type);
 /* An error about the call (argi < 0) or one of its arguments. Returns NULL. */
-const sb_type *sb_fn_error(const sb_func_call *c, long argi, const char *code, const char *fmt,
-                           ...) SB_PRINTF(4, 5);
+const sb_type *sb_fn_error(const sb_func_call *c, long argi, const char *code, const char *fmt, ...)
+    SB_PRINTF(4, 5);
 /* Literal values of arguments (after unary minus folding); false if the
  * argument is not such a literal. */
 bool sb_expr_int_value(const sb_expr *e, long long *out);
@@ -72,6 +71,11 @@ bool sb_expr_is_null_literal(const sb_expr *e);
  * precision). Adds a diagnostic at `at` and returns NULL when invalid. */
 const sb_type *sb_check_arith(sb_arena *a, sb_diags *d, sb_span at, char op, const sb_expr *l,
                               const sb_expr *r);
+
+/* Date, timestamp and interval arithmetic (+ - * /) without diagnostics:
+ * *handled is false when neither side is a datetime or interval. */
+const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_type *r,
+                                       bool *handled);
 
 /* Nullability rules of catalogue entries (see functions.c). */
 typedef enum sb_null_rule {
@@ -102,16 +106,17 @@ struct sb_checker {
     sb_diags *d;
     const sb_sql_scope *scope;
     unsigned flags;
-    sb_vec lambdas;      /* sb_check_name*: innermost last */
-    sb_vec aliases;      /* sb_check_name*: consulted for single-part names first */
-    sb_vec using_names;  /* const char*: USING/NATURAL join keys (not ambiguous) */
-    sb_vec windows;      /* sb_named_window*: WINDOW clause of the current query */
+    sb_vec lambdas;          /* sb_check_name*: innermost last */
+    sb_vec aliases;          /* sb_check_name*: consulted for single-part names first */
+    sb_vec late_aliases;     /* sb_check_name*: consulted when the inputs have no such name */
+    sb_vec using_names;      /* const char*: USING/NATURAL join keys (not ambiguous) */
+    sb_vec windows;          /* sb_named_window*: WINDOW clause of the current query */
     const sb_checker *outer; /* enclosing query, for correlated references */
-    bool grouped;        /* aggregate context: group_by lists the keys */
+    bool grouped;            /* aggregate context: group_by lists the keys */
     sb_expr *const *group_by;
     size_t ngroup_by;
-    int in_aggregate;    /* depth inside aggregate function arguments */
-    int depth;           /* expression nesting (generators only at depth 0) */
+    int in_aggregate; /* depth inside aggregate function arguments */
+    int depth;        /* expression nesting (generators only at depth 0) */
     bool in_window_spec;
 };
 

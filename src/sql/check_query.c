@@ -15,8 +15,8 @@ static const sb_type *T(sb_type_kind k)
 
 /* A named relation visible to expressions, and the columns `*` expands to. */
 typedef struct star_col {
-    size_t input;  /* index into inputs */
-    size_t field;  /* field of that input's schema */
+    size_t input;         /* index into inputs */
+    size_t field;         /* field of that input's schema */
     bool hidden_for_star; /* USING duplicates: reachable by qualifier, not by * */
 } star_col;
 
@@ -141,8 +141,10 @@ static bool check_join(qctx *qc, sb_relation *r, from_env *env)
 
     /* Combined environment for ON / USING. */
     from_env both = {0};
-    for (size_t i = 0; i < left.inputs.len; i++) sb_vec_push(qc->a, &both.inputs, left.inputs.items[i]);
-    for (size_t i = 0; i < right.inputs.len; i++) sb_vec_push(qc->a, &both.inputs, right.inputs.items[i]);
+    for (size_t i = 0; i < left.inputs.len; i++)
+        sb_vec_push(qc->a, &both.inputs, left.inputs.items[i]);
+    for (size_t i = 0; i < right.inputs.len; i++)
+        sb_vec_push(qc->a, &both.inputs, right.inputs.items[i]);
     for (size_t i = 0; i < left.cols.len; i++) sb_vec_push(qc->a, &both.cols, left.cols.items[i]);
     for (size_t i = 0; i < right.cols.len; i++) {
         star_col *c = sb_arena_alloc(qc->a, sizeof *c);
@@ -162,7 +164,8 @@ static bool check_join(qctx *qc, sb_relation *r, from_env *env)
             const star_col *c = left.cols.items[i];
             if (c->hidden_for_star) continue;
             const char *n = env_field(&left, c)->name;
-            if (find_visible(&both, nl, both.inputs.len, n) >= 0) sb_vec_push(qc->a, &keys, (void *)n);
+            if (find_visible(&both, nl, both.inputs.len, n) >= 0)
+                sb_vec_push(qc->a, &keys, (void *)n);
         }
     } else {
         for (size_t i = 0; i < r->u.join.using_.len; i++)
@@ -173,7 +176,8 @@ static bool check_join(qctx *qc, sb_relation *r, from_env *env)
         sb_vec front = {0};
         for (size_t k = 0; k < keys.len; k++) {
             const char *n = keys.items[k];
-            long li = find_visible(&both, 0, nl, n), ri = find_visible(&both, nl, both.inputs.len, n);
+            long li = find_visible(&both, 0, nl, n),
+                 ri = find_visible(&both, nl, both.inputs.len, n);
             if (li < 0 || ri < 0) {
                 sb_diags_error(qc->d, r->span, "unknown-column",
                                "USING column `%s` is not in the %s side of the join", n,
@@ -208,7 +212,8 @@ static bool check_join(qctx *qc, sb_relation *r, from_env *env)
         sb_checker ck;
         make_checker(qc, &both, &sc, &ck, 0);
         const sb_type *t = sb_checker_expr(&ck, r->u.join.on);
-        if (!t) ok = false;
+        if (!t)
+            ok = false;
         else if (t->kind != SB_T_BOOLEAN && t->kind != SB_T_NULL) {
             sb_diags_error(qc->d, r->u.join.on->span, "type-mismatch",
                            "a join condition must be a boolean, got %s", sb_type_str(qc->a, t));
@@ -270,9 +275,8 @@ static bool check_values(qctx *qc, sb_relation *r, from_env *env)
             }
             const sb_type *w = sb_type_wider_common(qc->a, types[c], t);
             if (!w) {
-                sb_diags_error(qc->d, e->span, "type-mismatch",
-                               "VALUES column %zu mixes %s and %s", c + 1,
-                               sb_type_str(qc->a, types[c]), sb_type_str(qc->a, t));
+                sb_diags_error(qc->d, e->span, "type-mismatch", "VALUES column %zu mixes %s and %s",
+                               c + 1, sb_type_str(qc->a, types[c]), sb_type_str(qc->a, t));
                 ok = false;
                 continue;
             }
@@ -287,8 +291,8 @@ static bool check_values(qctx *qc, sb_relation *r, from_env *env)
         fs[c].type = types[c];
         fs[c].nullable = nullable[c];
     }
-    const sb_type *s = apply_column_aliases(qc, sb_type_struct(qc->a, fs, ncols),
-                                            &r->column_aliases, r->span);
+    const sb_type *s =
+        apply_column_aliases(qc, sb_type_struct(qc->a, fs, ncols), &r->column_aliases, r->span);
     if (!s) return false;
     add_input(qc, env, r->alias, s);
     return true;
@@ -339,27 +343,19 @@ static bool check_relation(qctx *qc, sb_relation *r, from_env *env)
         add_input(qc, env, r->alias, s);
         return true;
     }
-    case SB_REL_JOIN: return check_join(qc, r, env);
-    case SB_REL_VALUES: return check_values(qc, r, env);
+    case SB_REL_JOIN:
+        return check_join(qc, r, env);
+    case SB_REL_VALUES:
+        return check_values(qc, r, env);
     }
     return false;
 }
 
 /* ---- select ------------------------------------------------------------------ */
 
-/* The printer (print.c) names unaliased items; until it is linked in, a
- * column keeps its name and anything else gets a positional name. */
-#pragma weak sb_sql_auto_name
-
-static const char *item_name(qctx *qc, const sb_select_item *it, size_t pos)
+static const char *item_name(qctx *qc, const sb_select_item *it)
 {
-    if (it->alias) return it->alias;
-    if (sb_sql_auto_name) return sb_sql_auto_name(qc->a, it->expr);
-    const sb_expr *e = it->expr;
-    if (e->kind == SB_E_COLUMN && e->u.column.nparts)
-        return e->u.column.parts[e->u.column.nparts - 1];
-    if (e->kind == SB_E_FIELD) return e->u.field.name;
-    return sb_arena_printf(qc->a, "col%zu", pos + 1);
+    return it->alias ? it->alias : sb_sql_auto_name(qc->a, it->expr);
 }
 
 static bool expr_has_aggregate_anywhere(const sb_query *q)
@@ -391,7 +387,8 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
     if (q->u.select.where) {
         make_checker(qc, &env, &sc, &ck, 0);
         const sb_type *t = sb_checker_expr(&ck, q->u.select.where);
-        if (!t) ok = false;
+        if (!t)
+            ok = false;
         else if (t->kind != SB_T_BOOLEAN && t->kind != SB_T_NULL) {
             sb_diags_error(qc->d, q->u.select.where->span, "type-mismatch",
                            "WHERE must be a boolean condition, got %s", sb_type_str(qc->a, t));
@@ -433,7 +430,15 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
                     }
                 }
         }
-        if (!sb_checker_expr(&ck, g)) ok = false;
+        const sb_type *gt = sb_checker_expr(&ck, g);
+        if (!gt)
+            ok = false;
+        else if (!sb_type_is_hashable(gt)) {
+            sb_diags_error(qc->d, g->span, "type-mismatch",
+                           "cannot group by a value of type %s (maps cannot be compared)",
+                           sb_type_str(qc->a, gt));
+            ok = false;
+        }
         sb_vec_push(qc->a, &keys, g);
     }
     if (q->u.select.group_by_all) {
@@ -458,7 +463,6 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
     /* Select list. */
     sb_vec fields = {0};
     sb_vec aliases = {0};
-    size_t generators = 0;
     for (size_t i = 0; i < q->u.select.items.len; i++) {
         sb_select_item *it = q->u.select.items.items[i];
         sb_expr *e = it->expr;
@@ -493,7 +497,33 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
                 sb_vec_push(qc->a, &fields, nf);
             }
             if (fields.len == before && e->u.star.nqualifier && ok) {
-                sb_diags_error(qc->d, e->span, "unknown-table", "`%s.*` names no input",
+                /* s.* where s is a struct column: its fields. */
+                sb_expr col = {0};
+                col.kind = SB_E_COLUMN;
+                col.span = e->span;
+                col.u.column.parts = e->u.star.qualifier;
+                col.u.column.nparts = e->u.star.nqualifier;
+                make_checker(qc, &env, &sc, &ck, 0);
+                if (grouped) {
+                    ck.grouped = true;
+                    ck.group_by = (sb_expr *const *)keys.items;
+                    ck.ngroup_by = keys.len;
+                }
+                sb_diags probe;
+                sb_diags_init(&probe, qc->a);
+                ck.d = &probe;
+                const sb_type *st = sb_checker_expr(&ck, &col);
+                if (st && st->kind == SB_T_STRUCT) {
+                    for (size_t k = 0; k < st->nfields; k++) {
+                        sb_field *nf = sb_arena_alloc(qc->a, sizeof *nf);
+                        *nf = st->fields[k];
+                        nf->nullable = nf->nullable || col.nullable;
+                        sb_vec_push(qc->a, &fields, nf);
+                    }
+                    continue;
+                }
+                sb_diags_error(qc->d, e->span, "unknown-table",
+                               "`%s.*` names neither an input nor a struct column",
                                e->u.star.qualifier[e->u.star.nqualifier - 1]);
                 ok = false;
             }
@@ -512,21 +542,14 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
             ok = false;
             continue;
         }
-        bool is_gen = e->kind == SB_E_FUNC && e->u.func.func &&
-                      e->u.func.func->cls == SB_FUNC_GENERATOR;
-        if (is_gen && ++generators > 1) {
-            sb_diags_error(qc->d, e->span, "generator-count",
-                           "only one generator (explode, ...) is allowed per select list");
-            ok = false;
-            continue;
-        }
+        bool is_gen =
+            e->kind == SB_E_FUNC && e->u.func.func && e->u.func.func->cls == SB_FUNC_GENERATOR;
         if (is_gen && t->kind == SB_T_STRUCT && strcmp(e->u.func.func->name, "explode") != 0 &&
             strcmp(e->u.func.func->name, "explode_outer") != 0) {
             /* A multi-column generator adds each of its columns. */
             for (size_t f = 0; f < t->nfields; f++) {
                 sb_field *nf = sb_arena_alloc(qc->a, sizeof *nf);
                 *nf = t->fields[f];
-                nf->nullable = true;
                 sb_vec_push(qc->a, &fields, nf);
             }
             continue;
@@ -541,7 +564,7 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
             continue;
         }
         sb_field *nf = sb_arena_alloc(qc->a, sizeof *nf);
-        nf->name = is_gen && !it->alias ? "col" : item_name(qc, it, i);
+        nf->name = is_gen && !it->alias ? "col" : item_name(qc, it);
         nf->type = t;
         nf->nullable = e->nullable;
         sb_vec_push(qc->a, &fields, nf);
@@ -560,9 +583,10 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
         ck.grouped = true;
         ck.group_by = (sb_expr *const *)keys.items;
         ck.ngroup_by = keys.len;
+        /* Names not found among the inputs may be select aliases. */
+        ck.late_aliases = aliases;
         const sb_type *t = sb_checker_expr(&ck, q->u.select.having);
         if (!t) {
-            /* Spark also resolves HAVING names against select aliases. */
             ok = false;
         } else if (t->kind != SB_T_BOOLEAN && t->kind != SB_T_NULL) {
             sb_diags_error(qc->d, q->u.select.having->span, "type-mismatch",
@@ -581,8 +605,7 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
             if (!sb_type_is_hashable(schema->fields[i].type)) {
                 sb_diags_error(qc->d, q->span, "type-mismatch",
                                "SELECT DISTINCT cannot compare column `%s` of type %s",
-                               schema->fields[i].name,
-                               sb_type_str(qc->a, schema->fields[i].type));
+                               schema->fields[i].name, sb_type_str(qc->a, schema->fields[i].type));
                 return NULL;
             }
 
@@ -607,7 +630,8 @@ static const sb_type *check_select(qctx *qc, sb_query *q)
         }
         for (size_t a = 0; a < aliases.len; a++) sb_vec_push(qc->a, &ck.aliases, aliases.items[a]);
         const sb_type *t = sb_checker_expr(&ck, k->expr);
-        if (!t) ok = false;
+        if (!t)
+            ok = false;
         else if (!sb_type_is_orderable(t)) {
             sb_diags_error(qc->d, k->expr->span, "type-mismatch",
                            "cannot order by a value of type %s", sb_type_str(qc->a, t));
@@ -682,19 +706,18 @@ static const sb_type *check_setop(qctx *qc, sb_query *q)
         if (q->u.setop.op != SB_SET_UNION || !q->u.setop.all) {
             if (!sb_type_is_hashable(w)) {
                 sb_diags_error(qc->d, q->span, "type-mismatch",
-                               "%s cannot compare column `%s` of type %s", opn,
-                               l->fields[i].name, sb_type_str(qc->a, w));
+                               "%s cannot compare column `%s` of type %s", opn, l->fields[i].name,
+                               sb_type_str(qc->a, w));
                 return NULL;
             }
         }
         fs[i].name = l->fields[i].name;
         fs[i].type = w;
         /* INTERSECT keeps a column nullable only when both sides are. */
-        fs[i].nullable = q->u.setop.op == SB_SET_INTERSECT
-                             ? l->fields[i].nullable && r->fields[i].nullable
-                         : q->u.setop.op == SB_SET_EXCEPT ? l->fields[i].nullable
-                                                          : l->fields[i].nullable ||
-                                                                r->fields[i].nullable;
+        fs[i].nullable =
+            q->u.setop.op == SB_SET_INTERSECT ? l->fields[i].nullable && r->fields[i].nullable
+            : q->u.setop.op == SB_SET_EXCEPT  ? l->fields[i].nullable
+                                              : l->fields[i].nullable || r->fields[i].nullable;
     }
     const sb_type *schema = sb_type_struct(qc->a, fs, l->nfields);
     /* ORDER BY on a set operation sees only its output columns. */

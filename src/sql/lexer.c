@@ -318,6 +318,21 @@ static void lex_number(lexer *L, bool space)
     L->i = i + sl;
 }
 
+/* Length of a non-ASCII space at s[i] (U+00A0, U+1680, U+2000..U+200A,
+ * U+2028, U+202F, U+205F, U+3000: Spark's WS rule), or 0. */
+static size_t utf8_space_len(const char *s, size_t i, size_t n)
+{
+    unsigned char c = (unsigned char)s[i];
+    unsigned char c1 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+    unsigned char c2 = i + 2 < n ? (unsigned char)s[i + 2] : 0;
+    if (c == 0xC2 && c1 == 0xA0) return 2;
+    if (c == 0xE1 && c1 == 0x9A && c2 == 0x80) return 3;
+    if (c == 0xE2 && c1 == 0x80 && (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xAF)) return 3;
+    if (c == 0xE2 && c1 == 0x81 && c2 == 0x9F) return 3;
+    if (c == 0xE3 && c1 == 0x80 && c2 == 0x80) return 3;
+    return 0;
+}
+
 /* Skip whitespace and comments; returns false (after an error token) for an
  * unterminated block comment. */
 static bool skip_space(lexer *L, bool *space)
@@ -333,27 +348,9 @@ static bool skip_space(lexer *L, bool *space)
             *space = true;
             continue;
         }
-        /* U+00A0 and the other spaces Spark's WS rule lists */
-        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
-            L->i += 2;
-            *space = true;
-            continue;
-        }
-        if (c == 0xE3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 && (unsigned char)s[i + 2] == 0x80) {
-            L->i += 3;
-            *space = true;
-            continue;
-        }
-        if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
-            unsigned char c3 = (unsigned char)s[i + 2];
-            if (c3 <= 0x8A || c3 == 0xA8 || c3 == 0xAF) {
-                L->i += 3;
-                *space = true;
-                continue;
-            }
-        }
-        if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x81 && (unsigned char)s[i + 2] == 0x9F) {
-            L->i += 3;
+        size_t ws = utf8_space_len(s, i, n);
+        if (ws) {
+            L->i += ws;
             *space = true;
             continue;
         }
@@ -430,7 +427,7 @@ sb_token_list sb_sql_lex(sb_arena *a, const char *text, size_t len, sb_diags *d)
         } else if (is_word(c)) {
             size_t j = i;
             while (j < L.n && is_word((unsigned char)s[j])) j++;
-            if (j < L.n && (unsigned char)s[j] >= 0x80) {
+            if (j < L.n && (unsigned char)s[j] >= 0x80 && !utf8_space_len(s, j, L.n)) {
                 size_t e = j;
                 while (e < L.n && ((unsigned char)s[e] >= 0x80 || is_word((unsigned char)s[e]))) e++;
                 error_tok(&L, i, e, space,

@@ -1348,6 +1348,10 @@ static sb_expr *parse_paren(parser *p)
         }
     }
     advance(p);
+    if (peek(p)->kind == SB_TK_STAR) {
+        fail_operand(p); /* (*) is not an expression */
+        return NULL;
+    }
     sb_expr *first = parse_expr(p);
     if (!first) return NULL;
     if (peek(p)->kind == SB_TK_COMMA) {
@@ -1400,6 +1404,15 @@ static sb_expr *parse_primary(parser *p)
         return e;
     }
     case SB_TK_STAR: {
+        /* a bare * is a whole select item or argument, never an operand */
+        if (p->pos > 0) {
+            const sb_token *prev = &p->t[p->pos - 1];
+            if (prev->kind != SB_TK_LPAREN && prev->kind != SB_TK_COMMA &&
+                !tok_kw(prev, "SELECT") && !tok_kw(prev, "DISTINCT") && !tok_kw(prev, "ALL")) {
+                fail_operand(p);
+                return NULL;
+            }
+        }
         advance(p);
         return new_expr(p, SB_E_STAR, t->span.start, t->span.end);
     }
@@ -1554,7 +1567,7 @@ static sb_expr *parse_unary(parser *p)
         return e;
     }
     sb_expr *e = parse_primary(p);
-    if (!e) return NULL;
+    if (!e || e->kind == SB_E_STAR) return e;
     return parse_postfix_ops(p, e);
 }
 
@@ -1882,6 +1895,11 @@ static bool parse_frame_bound(parser *p, sb_frame_bound *b)
         advance(p);
         b->kind = SB_BOUND_CURRENT_ROW;
         return true;
+    }
+    if (peek(p)->kind == SB_TK_RPAREN || peek(p)->kind == SB_TK_EOF || is_kw(p, "AND")) {
+        fail_expected(p, "UNBOUNDED PRECEDING, CURRENT ROW or an offset and PRECEDING or "
+                         "FOLLOWING");
+        return false;
     }
     b->offset = parse_expr(p);
     if (!b->offset) return false;
@@ -2529,11 +2547,14 @@ static sb_query *parse_query(parser *p)
         if (q->ctes.len) q = wrap_query(p, q);
         q->ctes = ctes;
     }
-    bool has_org = q->order_by.len || q->limit || q->offset;
+    /* ORDER BY / LIMIT / OFFSET on a parenthesized query that has its own:
+     * combine them when the meaning stays, else wrap it in SELECT * FROM (q) */
+    bool had_order = q->order_by.len > 0, had_limit = q->limit != NULL,
+         had_offset = q->offset != NULL;
     if (is_kw(p, "ORDER") && tok_kw(peekn(p, 1), "BY")) {
-        if (has_org) {
+        if (had_order || had_limit || had_offset) {
             q = wrap_query(p, q);
-            has_org = false;
+            had_order = had_limit = had_offset = false;
         }
         advance(p);
         advance(p);
@@ -2546,9 +2567,9 @@ static sb_query *parse_query(parser *p)
         goto fail;
     }
     if (is_kw(p, "LIMIT")) {
-        if (has_org) {
+        if (had_limit || had_offset) {
             q = wrap_query(p, q);
-            has_org = false;
+            had_order = had_limit = had_offset = false;
         }
         advance(p);
         if (!accept_kw(p, "ALL")) {
@@ -2557,7 +2578,7 @@ static sb_query *parse_query(parser *p)
         }
     }
     if (is_kw(p, "OFFSET")) {
-        if (has_org) q = wrap_query(p, q);
+        if (had_limit || had_offset) q = wrap_query(p, q);
         advance(p);
         q->offset = parse_expr(p);
         if (!q->offset) goto fail;

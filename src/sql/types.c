@@ -39,7 +39,10 @@ enum { YM_YEAR, YM_MONTH };
 
 /* Every combination of interval fields, so that no arena is needed for them. */
 static const sb_type T_INTERVAL_DT[4][4] = {
-#define DT(s, e) {.kind = SB_T_INTERVAL_DT, .precision = s, .scale = e}
+#define DT(s, e)                                                                                   \
+    {                                                                                              \
+        .kind = SB_T_INTERVAL_DT, .precision = s, .scale = e                                       \
+    }
     {DT(0, 0), DT(0, 1), DT(0, 2), DT(0, 3)},
     {DT(1, 0), DT(1, 1), DT(1, 2), DT(1, 3)},
     {DT(2, 0), DT(2, 1), DT(2, 2), DT(2, 3)},
@@ -66,30 +69,46 @@ static const sb_type T_DEC_38_18 = {.kind = SB_T_DECIMAL, .precision = 38, .scal
 const sb_type *sb_type_of(sb_type_kind k)
 {
     switch (k) {
-    case SB_T_NULL: return &T_NULL;
-    case SB_T_BOOLEAN: return &T_BOOLEAN;
-    case SB_T_BYTE: return &T_BYTE;
-    case SB_T_SHORT: return &T_SHORT;
-    case SB_T_INT: return &T_INT;
-    case SB_T_LONG: return &T_LONG;
-    case SB_T_FLOAT: return &T_FLOAT;
-    case SB_T_DOUBLE: return &T_DOUBLE;
-    case SB_T_STRING: return &T_STRING;
-    case SB_T_BINARY: return &T_BINARY;
-    case SB_T_DATE: return &T_DATE;
-    case SB_T_TIMESTAMP: return &T_TIMESTAMP;
-    case SB_T_TIMESTAMP_NTZ: return &T_TIMESTAMP_NTZ;
-    case SB_T_INTERVAL_DT: return &T_INTERVAL_DT[DT_DAY][DT_SECOND];
-    case SB_T_INTERVAL_YM: return &T_INTERVAL_YM[YM_YEAR][YM_MONTH];
-    case SB_T_INTERVAL: return &T_INTERVAL;
-    case SB_T_DECIMAL: return &T_DEC_10_0; /* DecimalType.USER_DEFAULT */
+    case SB_T_NULL:
+        return &T_NULL;
+    case SB_T_BOOLEAN:
+        return &T_BOOLEAN;
+    case SB_T_BYTE:
+        return &T_BYTE;
+    case SB_T_SHORT:
+        return &T_SHORT;
+    case SB_T_INT:
+        return &T_INT;
+    case SB_T_LONG:
+        return &T_LONG;
+    case SB_T_FLOAT:
+        return &T_FLOAT;
+    case SB_T_DOUBLE:
+        return &T_DOUBLE;
+    case SB_T_STRING:
+        return &T_STRING;
+    case SB_T_BINARY:
+        return &T_BINARY;
+    case SB_T_DATE:
+        return &T_DATE;
+    case SB_T_TIMESTAMP:
+        return &T_TIMESTAMP;
+    case SB_T_TIMESTAMP_NTZ:
+        return &T_TIMESTAMP_NTZ;
+    case SB_T_INTERVAL_DT:
+        return &T_INTERVAL_DT[DT_DAY][DT_SECOND];
+    case SB_T_INTERVAL_YM:
+        return &T_INTERVAL_YM[YM_YEAR][YM_MONTH];
+    case SB_T_INTERVAL:
+        return &T_INTERVAL;
+    case SB_T_DECIMAL: /* parameterized: see sb_type_decimal */
     case SB_T_ARRAY:
     case SB_T_MAP:
-    case SB_T_STRUCT: return NULL;
+    case SB_T_STRUCT:
+        return NULL;
     }
     return NULL;
 }
-
 
 const sb_type *sb_type_interval_dt(int start, int end)
 {
@@ -165,26 +184,46 @@ static const char *const YM_FIELD[] = {"year", "month"};
 const char *sb_type_kind_name(sb_type_kind k)
 {
     switch (k) {
-    case SB_T_NULL: return "void";
-    case SB_T_BOOLEAN: return "boolean";
-    case SB_T_BYTE: return "tinyint";
-    case SB_T_SHORT: return "smallint";
-    case SB_T_INT: return "int";
-    case SB_T_LONG: return "bigint";
-    case SB_T_FLOAT: return "float";
-    case SB_T_DOUBLE: return "double";
-    case SB_T_DECIMAL: return "decimal";
-    case SB_T_STRING: return "string";
-    case SB_T_BINARY: return "binary";
-    case SB_T_DATE: return "date";
-    case SB_T_TIMESTAMP: return "timestamp";
-    case SB_T_TIMESTAMP_NTZ: return "timestamp_ntz";
-    case SB_T_INTERVAL_DT: return "interval day to second";
-    case SB_T_INTERVAL_YM: return "interval year to month";
-    case SB_T_INTERVAL: return "interval";
-    case SB_T_ARRAY: return "array";
-    case SB_T_MAP: return "map";
-    case SB_T_STRUCT: return "struct";
+    case SB_T_NULL:
+        return "void";
+    case SB_T_BOOLEAN:
+        return "boolean";
+    case SB_T_BYTE:
+        return "tinyint";
+    case SB_T_SHORT:
+        return "smallint";
+    case SB_T_INT:
+        return "int";
+    case SB_T_LONG:
+        return "bigint";
+    case SB_T_FLOAT:
+        return "float";
+    case SB_T_DOUBLE:
+        return "double";
+    case SB_T_DECIMAL:
+        return "decimal";
+    case SB_T_STRING:
+        return "string";
+    case SB_T_BINARY:
+        return "binary";
+    case SB_T_DATE:
+        return "date";
+    case SB_T_TIMESTAMP:
+        return "timestamp";
+    case SB_T_TIMESTAMP_NTZ:
+        return "timestamp_ntz";
+    case SB_T_INTERVAL_DT:
+        return "interval day to second";
+    case SB_T_INTERVAL_YM:
+        return "interval year to month";
+    case SB_T_INTERVAL:
+        return "interval";
+    case SB_T_ARRAY:
+        return "array";
+    case SB_T_MAP:
+        return "map";
+    case SB_T_STRUCT:
+        return "struct";
     }
     return "?";
 }
@@ -206,7 +245,9 @@ void sb_type_print(sb_buf *out, const sb_type *t)
         return;
     }
     switch (t->kind) {
-    case SB_T_DECIMAL: sb_buf_printf(out, "decimal(%d,%d)", t->precision, t->scale); break;
+    case SB_T_DECIMAL:
+        sb_buf_printf(out, "decimal(%d,%d)", t->precision, t->scale);
+        break;
     case SB_T_INTERVAL_DT:
         print_interval(out, DT_FIELD, t->precision < 4 ? t->precision : 0,
                        t->scale < 4 ? t->scale : 3);
@@ -237,7 +278,9 @@ void sb_type_print(sb_buf *out, const sb_type *t)
         }
         sb_buf_putc(out, '>');
         break;
-    default: sb_buf_puts(out, sb_type_kind_name(t->kind)); break;
+    default:
+        sb_buf_puts(out, sb_type_kind_name(t->kind));
+        break;
     }
 }
 
@@ -259,7 +302,8 @@ static bool type_eq(const sb_type *a, const sb_type *b, bool nullability)
     switch (a->kind) {
     case SB_T_DECIMAL:
     case SB_T_INTERVAL_DT:
-    case SB_T_INTERVAL_YM: return a->precision == b->precision && a->scale == b->scale;
+    case SB_T_INTERVAL_YM:
+        return a->precision == b->precision && a->scale == b->scale;
     case SB_T_ARRAY:
         return (!nullability || a->contains_null == b->contains_null) &&
                type_eq(a->elem, b->elem, nullability);
@@ -274,7 +318,8 @@ static bool type_eq(const sb_type *a, const sb_type *b, bool nullability)
             if (!type_eq(a->fields[i].type, b->fields[i].type, nullability)) return false;
         }
         return true;
-    default: return true;
+    default:
+        return true;
     }
 }
 
@@ -305,8 +350,8 @@ bool sb_type_is_fractional(const sb_type *t)
 
 bool sb_type_is_datetime(const sb_type *t)
 {
-    return t && (t->kind == SB_T_DATE || t->kind == SB_T_TIMESTAMP ||
-                 t->kind == SB_T_TIMESTAMP_NTZ);
+    return t &&
+           (t->kind == SB_T_DATE || t->kind == SB_T_TIMESTAMP || t->kind == SB_T_TIMESTAMP_NTZ);
 }
 
 bool sb_type_is_atomic(const sb_type *t)
@@ -321,13 +366,16 @@ bool sb_type_is_orderable(const sb_type *t)
     if (!t) return false;
     switch (t->kind) {
     case SB_T_MAP:
-    case SB_T_INTERVAL: return false;
-    case SB_T_ARRAY: return sb_type_is_orderable(t->elem);
+    case SB_T_INTERVAL:
+        return false;
+    case SB_T_ARRAY:
+        return sb_type_is_orderable(t->elem);
     case SB_T_STRUCT:
         for (size_t i = 0; i < t->nfields; i++)
             if (!sb_type_is_orderable(t->fields[i].type)) return false;
         return true;
-    default: return true;
+    default:
+        return true;
     }
 }
 
@@ -335,13 +383,16 @@ bool sb_type_is_hashable(const sb_type *t)
 {
     if (!t) return false;
     switch (t->kind) {
-    case SB_T_MAP: return false;
-    case SB_T_ARRAY: return sb_type_is_hashable(t->elem);
+    case SB_T_MAP:
+        return false;
+    case SB_T_ARRAY:
+        return sb_type_is_hashable(t->elem);
     case SB_T_STRUCT:
         for (size_t i = 0; i < t->nfields; i++)
             if (!sb_type_is_hashable(t->fields[i].type)) return false;
         return true;
-    default: return true;
+    default:
+        return true;
     }
 }
 
@@ -436,8 +487,7 @@ static char *tp_word(tparser *p, bool allow_quoted)
         sb_buf_free(&b);
         return w;
     }
-    while (p->pos < p->len &&
-           (isalnum((unsigned char)p->s[p->pos]) || p->s[p->pos] == '_'))
+    while (p->pos < p->len && (isalnum((unsigned char)p->s[p->pos]) || p->s[p->pos] == '_'))
         p->pos++;
     if (p->pos == start) return NULL;
     return sb_arena_strndup(p->a, p->s + start, p->pos - start);
@@ -556,16 +606,26 @@ static const sb_type *tp_type(tparser *p)
         const char *name;
         sb_type_kind kind;
     } simple[] = {
-        {"boolean", SB_T_BOOLEAN},     {"bool", SB_T_BOOLEAN},
-        {"tinyint", SB_T_BYTE},        {"byte", SB_T_BYTE},
-        {"smallint", SB_T_SHORT},      {"short", SB_T_SHORT},
-        {"int", SB_T_INT},             {"integer", SB_T_INT},
-        {"bigint", SB_T_LONG},         {"long", SB_T_LONG},
-        {"float", SB_T_FLOAT},         {"real", SB_T_FLOAT},
-        {"double", SB_T_DOUBLE},       {"string", SB_T_STRING},
-        {"binary", SB_T_BINARY},       {"date", SB_T_DATE},
-        {"timestamp", SB_T_TIMESTAMP}, {"timestamp_ltz", SB_T_TIMESTAMP},
-        {"timestamp_ntz", SB_T_TIMESTAMP_NTZ}, {"void", SB_T_NULL},
+        {"boolean", SB_T_BOOLEAN},
+        {"bool", SB_T_BOOLEAN},
+        {"tinyint", SB_T_BYTE},
+        {"byte", SB_T_BYTE},
+        {"smallint", SB_T_SHORT},
+        {"short", SB_T_SHORT},
+        {"int", SB_T_INT},
+        {"integer", SB_T_INT},
+        {"bigint", SB_T_LONG},
+        {"long", SB_T_LONG},
+        {"float", SB_T_FLOAT},
+        {"real", SB_T_FLOAT},
+        {"double", SB_T_DOUBLE},
+        {"string", SB_T_STRING},
+        {"binary", SB_T_BINARY},
+        {"date", SB_T_DATE},
+        {"timestamp", SB_T_TIMESTAMP},
+        {"timestamp_ltz", SB_T_TIMESTAMP},
+        {"timestamp_ntz", SB_T_TIMESTAMP_NTZ},
+        {"void", SB_T_NULL},
         {"null", SB_T_NULL},
     };
     for (size_t i = 0; i < SB_COUNTOF(simple); i++)
@@ -702,13 +762,20 @@ static int numeric_rank(sb_type_kind k)
 {
     /* TypeCoercion.numericPrecedence */
     switch (k) {
-    case SB_T_BYTE: return 0;
-    case SB_T_SHORT: return 1;
-    case SB_T_INT: return 2;
-    case SB_T_LONG: return 3;
-    case SB_T_FLOAT: return 4;
-    case SB_T_DOUBLE: return 5;
-    default: return -1;
+    case SB_T_BYTE:
+        return 0;
+    case SB_T_SHORT:
+        return 1;
+    case SB_T_INT:
+        return 2;
+    case SB_T_LONG:
+        return 3;
+    case SB_T_FLOAT:
+        return 4;
+    case SB_T_DOUBLE:
+        return 5;
+    default:
+        return -1;
     }
 }
 
@@ -717,14 +784,22 @@ const sb_type *sb_type_decimal_for(sb_arena *a, const sb_type *t)
     (void)a;
     if (!t) return NULL;
     switch (t->kind) {
-    case SB_T_BYTE: return &T_DEC_3_0;
-    case SB_T_SHORT: return &T_DEC_5_0;
-    case SB_T_INT: return &T_DEC_10_0;
-    case SB_T_LONG: return &T_DEC_20_0;
-    case SB_T_FLOAT: return &T_DEC_14_7;
-    case SB_T_DOUBLE: return &T_DEC_30_15;
-    case SB_T_DECIMAL: return t;
-    default: return NULL;
+    case SB_T_BYTE:
+        return &T_DEC_3_0;
+    case SB_T_SHORT:
+        return &T_DEC_5_0;
+    case SB_T_INT:
+        return &T_DEC_10_0;
+    case SB_T_LONG:
+        return &T_DEC_20_0;
+    case SB_T_FLOAT:
+        return &T_DEC_14_7;
+    case SB_T_DOUBLE:
+        return &T_DEC_30_15;
+    case SB_T_DECIMAL:
+        return t;
+    default:
+        return NULL;
     }
 }
 
@@ -893,16 +968,20 @@ static bool can_cast(const sb_type *from, const sb_type *to)
     if (f == SB_T_NULL) return true;
     if (t == SB_T_STRING) return true;
     switch (t) {
-    case SB_T_BINARY: return f == SB_T_STRING || sb_type_is_integral(from);
+    case SB_T_BINARY:
+        return f == SB_T_STRING || sb_type_is_integral(from);
     case SB_T_BOOLEAN:
         return f == SB_T_STRING || f == SB_T_DATE || f == SB_T_TIMESTAMP ||
                sb_type_is_numeric(from);
     case SB_T_TIMESTAMP:
-        return f == SB_T_STRING || f == SB_T_BOOLEAN || f == SB_T_DATE ||
-               f == SB_T_TIMESTAMP_NTZ || sb_type_is_numeric(from);
-    case SB_T_TIMESTAMP_NTZ: return f == SB_T_STRING || f == SB_T_DATE || f == SB_T_TIMESTAMP;
-    case SB_T_DATE: return f == SB_T_STRING || f == SB_T_TIMESTAMP || f == SB_T_TIMESTAMP_NTZ;
-    case SB_T_INTERVAL: return f == SB_T_STRING;
+        return f == SB_T_STRING || f == SB_T_BOOLEAN || f == SB_T_DATE || f == SB_T_TIMESTAMP_NTZ ||
+               sb_type_is_numeric(from);
+    case SB_T_TIMESTAMP_NTZ:
+        return f == SB_T_STRING || f == SB_T_DATE || f == SB_T_TIMESTAMP;
+    case SB_T_DATE:
+        return f == SB_T_STRING || f == SB_T_TIMESTAMP || f == SB_T_TIMESTAMP_NTZ;
+    case SB_T_INTERVAL:
+        return f == SB_T_STRING;
     case SB_T_INTERVAL_DT:
     case SB_T_INTERVAL_YM:
         return f == SB_T_STRING || f == t || sb_type_is_integral(from) || f == SB_T_DECIMAL;
@@ -933,11 +1012,11 @@ static bool can_cast(const sb_type *from, const sb_type *to)
         for (size_t i = 0; i < from->nfields; i++) {
             const sb_field *ff = &from->fields[i], *tf = &to->fields[i];
             if (!can_cast(ff->type, tf->type)) return false;
-            if (!tf->nullable && (ff->nullable || force_nullable(ff->type, tf->type)))
-                return false;
+            if (!tf->nullable && (ff->nullable || force_nullable(ff->type, tf->type))) return false;
         }
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -1017,8 +1096,10 @@ const sb_type *sb_type_arithmetic(sb_arena *a, char op, const sb_type *x, const 
         if (op == 'D') return &T_LONG;
         return &T_DOUBLE;
     }
-    if (x->kind == SB_T_NULL) x = y->kind == SB_T_DECIMAL || sb_type_is_numeric(y) ? y : NULL;
-    else if (y->kind == SB_T_NULL) y = sb_type_is_numeric(x) ? x : NULL;
+    if (x->kind == SB_T_NULL)
+        x = y->kind == SB_T_DECIMAL || sb_type_is_numeric(y) ? y : NULL;
+    else if (y->kind == SB_T_NULL)
+        y = sb_type_is_numeric(x) ? x : NULL;
     if (!x || !y || !sb_type_is_numeric(x) || !sb_type_is_numeric(y)) return NULL;
 
     if (op == 'D') {
@@ -1042,13 +1123,16 @@ const sb_type *sb_type_arithmetic(sb_arena *a, char op, const sb_type *x, const 
             int scale = imax(s1, s2);
             return adjust_decimal(a, imax(p1 - s1, p2 - s2) + scale + 1, scale);
         }
-        case '*': return adjust_decimal(a, p1 + p2 + 1, s1 + s2);
+        case '*':
+            return adjust_decimal(a, p1 + p2 + 1, s1 + s2);
         case '/': {
             int scale = imax(6, s1 + p2 + 1);
             return adjust_decimal(a, p1 - s1 + s2 + scale, scale);
         }
-        case '%': return adjust_decimal(a, imin(p1 - s1, p2 - s2) + imax(s1, s2), imax(s1, s2));
-        default: return NULL;
+        case '%':
+            return adjust_decimal(a, imin(p1 - s1, p2 - s2) + imax(s1, s2), imax(s1, s2));
+        default:
+            return NULL;
         }
     }
     /* Spark: `/` on non-decimal numbers is always double. */
@@ -1076,7 +1160,8 @@ const sb_type *sb_type_implicit_cast(sb_arena *a, const sb_type *in, sb_expect_k
     if (!in) return NULL;
     sb_type_kind k = in->kind;
     switch (want) {
-    case SB_X_ANY: return in;
+    case SB_X_ANY:
+        return in;
     case SB_X_TYPE:
         if (sb_type_same_shape(in, type)) return in;
         if (k == SB_T_NULL) return type;
@@ -1117,8 +1202,10 @@ const sb_type *sb_type_implicit_cast(sb_arena *a, const sb_type *in, sb_expect_k
         if (k == SB_T_MAP) return in;
         if (k == SB_T_NULL) return sb_type_map(a, &T_NULL, &T_NULL, true);
         return NULL;
-    case SB_X_STRUCT: return k == SB_T_STRUCT ? in : NULL;
-    case SB_X_ORDERABLE: return sb_type_is_orderable(in) ? in : NULL;
+    case SB_X_STRUCT:
+        return k == SB_T_STRUCT ? in : NULL;
+    case SB_X_ORDERABLE:
+        return sb_type_is_orderable(in) ? in : NULL;
     case SB_X_NUM_OR_INTERVAL:
         if (sb_type_is_numeric(in) || k == SB_T_INTERVAL_DT || k == SB_T_INTERVAL_YM) return in;
         if (k == SB_T_NULL || k == SB_T_STRING) return &T_DOUBLE;
@@ -1131,9 +1218,12 @@ static bool has_string(const sb_type *t)
 {
     if (!t) return false;
     switch (t->kind) {
-    case SB_T_STRING: return true;
-    case SB_T_ARRAY: return has_string(t->elem);
-    default: return false;
+    case SB_T_STRING:
+        return true;
+    case SB_T_ARRAY:
+        return has_string(t->elem);
+    default:
+        return false;
     }
 }
 
