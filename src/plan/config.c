@@ -80,9 +80,9 @@ char *sb_plan_substitute(sb_arena *a, const sb_project *p, const sb_config_insta
         s = close + 1;
         const sb_config_var *var = p ? sb_project_var(p, name) : NULL;
         if (!var) {
-            sb_diag *e = sb_diags_error(d, span, "unknown-variable",
-                                        "`%s` is not a configuration variable of the project",
-                                        name);
+            sb_diag *e =
+                sb_diags_error(d, span, "unknown-variable",
+                               "`%s` is not a configuration variable of the project", name);
             const char *near = nearest_var(p, name);
             if (near)
                 sb_diag_set_hint(d, e, "did you mean `%s`?", near);
@@ -99,15 +99,22 @@ char *sb_plan_substitute(sb_arena *a, const sb_project *p, const sb_config_insta
                 sb_diag_set_hint(d, e, "set it in %s or give it a default in sibyl.json",
                                  config->file ? config->file : config->name);
             else
-                sb_diag_set_hint(d, e, "give it a default in sibyl.json, or choose a "
-                                       "configuration that sets it");
+                sb_diag_set_hint(d, e,
+                                 "give it a default in sibyl.json, or choose a "
+                                 "configuration that sets it");
             ok = false;
             continue;
         }
         switch (v->kind) {
-        case SB_JSON_STRING: sb_buf_add(&out, v->u.string.s, v->u.string.len); break;
-        case SB_JSON_NUMBER: sb_buf_add(&out, v->u.number.text, v->u.number.len); break;
-        case SB_JSON_BOOL: sb_buf_puts(&out, v->u.boolean ? "true" : "false"); break;
+        case SB_JSON_STRING:
+            sb_buf_add(&out, v->u.string.s, v->u.string.len);
+            break;
+        case SB_JSON_NUMBER:
+            sb_buf_add(&out, v->u.number.text, v->u.number.len);
+            break;
+        case SB_JSON_BOOL:
+            sb_buf_puts(&out, v->u.boolean ? "true" : "false");
+            break;
         default:
             sb_diags_error(d, span, "config-type",
                            "configuration variable `%s` does not hold a simple value", name);

@@ -38,9 +38,9 @@ void plan_at_gem(plan_gem *g, const char *field)
 
 const char *plan_in_name(sb_arena *a, size_t i)
 {
-    static const char *const names[] = {"in0", "in1", "in2", "in3", "in4",  "in5",  "in6",  "in7",
-                                        "in8", "in9", "in10", "in11", "in12", "in13", "in14",
-                                        "in15"};
+    static const char *const names[] = {"in0",  "in1",  "in2",  "in3", "in4",  "in5",
+                                        "in6",  "in7",  "in8",  "in9", "in10", "in11",
+                                        "in12", "in13", "in14", "in15"};
     if (i < SB_COUNTOF(names)) return names[i];
     return sb_arena_printf(a, "in%zu", i);
 }
@@ -92,8 +92,10 @@ static sb_expr *walk(sb_expr *e, expr_pred pred, void *ctx)
     case SB_E_COLUMN:
     case SB_E_STAR:
     case SB_E_CONFIG:
-    case SB_E_SUBQUERY: return NULL;
-    case SB_E_UNARY: return walk(e->u.unary.arg, pred, ctx);
+    case SB_E_SUBQUERY:
+        return NULL;
+    case SB_E_UNARY:
+        return walk(e->u.unary.arg, pred, ctx);
     case SB_E_BINARY:
         hit = walk(e->u.binary.left, pred, ctx);
         return hit ? hit : walk(e->u.binary.right, pred, ctx);
@@ -114,7 +116,8 @@ static sb_expr *walk(sb_expr *e, expr_pred pred, void *ctx)
             if (!hit) hit = walk(w->then, pred, ctx);
         }
         return hit ? hit : walk(e->u.kase.otherwise, pred, ctx);
-    case SB_E_CAST: return walk(e->u.cast.arg, pred, ctx);
+    case SB_E_CAST:
+        return walk(e->u.cast.arg, pred, ctx);
     case SB_E_IN:
         hit = walk(e->u.in.arg, pred, ctx);
         return hit ? hit : walk_vec(&e->u.in.list, pred, ctx);
@@ -125,15 +128,18 @@ static sb_expr *walk(sb_expr *e, expr_pred pred, void *ctx)
     case SB_E_LIKE:
         hit = walk(e->u.like.arg, pred, ctx);
         return hit ? hit : walk(e->u.like.pattern, pred, ctx);
-    case SB_E_IS: return walk(e->u.is.arg, pred, ctx);
+    case SB_E_IS:
+        return walk(e->u.is.arg, pred, ctx);
     case SB_E_DISTINCT:
         hit = walk(e->u.distinct.left, pred, ctx);
         return hit ? hit : walk(e->u.distinct.right, pred, ctx);
     case SB_E_SUBSCRIPT:
         hit = walk(e->u.subscript.base, pred, ctx);
         return hit ? hit : walk(e->u.subscript.index, pred, ctx);
-    case SB_E_FIELD: return walk(e->u.field.base, pred, ctx);
-    case SB_E_LAMBDA: return walk(e->u.lambda.body, pred, ctx);
+    case SB_E_FIELD:
+        return walk(e->u.field.base, pred, ctx);
+    case SB_E_LAMBDA:
+        return walk(e->u.lambda.body, pred, ctx);
     }
     return NULL;
 }
@@ -268,15 +274,16 @@ const sb_type *plan_check(plan_gem *g, sb_spec_expr *e, const plan_scope *s, uns
                                           "aggregate function `%s` is not allowed in a group-by "
                                           "expression",
                                           x->u.func.name);
-            sb_diag_set_hint(d, err, "aggregates go under `aggregates`; group by columns or "
-                                     "row-level expressions");
+            sb_diag_set_hint(d, err,
+                             "aggregates go under `aggregates`; group by columns or "
+                             "row-level expressions");
             return NULL;
         }
         if (x) {
-            sb_diag *err = sb_diags_error(d, x->span, "aggregate-not-allowed",
-                                          "aggregate function `%s` is not allowed in %s %s gem",
-                                          x->u.func.name,
-                                          strchr("AEIOU", kind[0]) ? "an" : "a", kind);
+            sb_diag *err =
+                sb_diags_error(d, x->span, "aggregate-not-allowed",
+                               "aggregate function `%s` is not allowed in %s %s gem",
+                               x->u.func.name, strchr("AEIOU", kind[0]) ? "an" : "a", kind);
             const char *hint = agg_hint(g->gem->kind);
             if (hint) sb_diag_set_hint(d, err, "%s", hint);
             return NULL;
@@ -317,8 +324,7 @@ const sb_type *plan_check(plan_gem *g, sb_spec_expr *e, const plan_scope *s, uns
     if (d->errors == errors) return t;
     for (size_t i = before; i < d->items.len; i++) {
         sb_diag *x = d->items.items[i];
-        if (x->code && strcmp(x->code, "unknown-config") == 0 && !x->hint)
-            config_hint(g, x);
+        if (x->code && strcmp(x->code, "unknown-config") == 0 && !x->hint) config_hint(g, x);
     }
     return NULL;
 }
@@ -391,8 +397,9 @@ bool plan_named_column(plan_gem *g, sb_spec_named_expr *x, const sb_type *t, pla
         plan_at_text(g, &x->target);
         sb_diag *e = sb_diags_add(run->d, SB_SEV_ERROR, "duplicate-column",
                                   "column `%s` is produced twice", x->target.text);
-        sb_diag_set_hint(run->d, e, "every target must be a different name (names are "
-                                    "compared without case, as in Spark)");
+        sb_diag_set_hint(run->d, e,
+                         "every target must be a different name (names are "
+                         "compared without case, as in Spark)");
         return false;
     }
     plan_cols_push(run->a, out, x->target.text, t, nullable);

@@ -15,16 +15,20 @@
 static const sb_type *pivot_value_type(const sb_json *v)
 {
     switch (v->kind) {
-    case SB_JSON_NULL: return sb_type_of(SB_T_NULL);
-    case SB_JSON_BOOL: return sb_type_of(SB_T_BOOLEAN);
-    case SB_JSON_STRING: return sb_type_of(SB_T_STRING);
+    case SB_JSON_NULL:
+        return sb_type_of(SB_T_NULL);
+    case SB_JSON_BOOL:
+        return sb_type_of(SB_T_BOOLEAN);
+    case SB_JSON_STRING:
+        return sb_type_of(SB_T_STRING);
     case SB_JSON_NUMBER:
         if (!v->u.number.is_integer) return sb_type_of(SB_T_DOUBLE);
         /* A Python int becomes an int literal when it fits, else a bigint. */
         return v->u.number.value >= -2147483648.0 && v->u.number.value <= 2147483647.0
                    ? sb_type_of(SB_T_INT)
                    : sb_type_of(SB_T_LONG);
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -41,8 +45,10 @@ static bool pivot_first_type(const sb_type *t)
     case SB_T_LONG:
     case SB_T_FLOAT:
     case SB_T_DOUBLE:
-    case SB_T_DECIMAL: return true;
-    default: return false;
+    case SB_T_DECIMAL:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -81,8 +87,9 @@ static bool pivot_columns(plan_gem *g, const sb_type *pivot_type, plan_cols *out
                 plan_at(run, g->pl, g->gem, field, v->line, v->col);
                 sb_diag *e = sb_diags_add(run->d, SB_SEV_ERROR, "duplicate-column",
                                           "the pivot makes column `%s` twice", name);
-                sb_diag_set_hint(run->d, e, "pivot values and group columns must give distinct "
-                                            "names");
+                sb_diag_set_hint(run->d, e,
+                                 "pivot values and group columns must give distinct "
+                                 "names");
                 ok = false;
                 continue;
             }
@@ -109,11 +116,12 @@ void plan_aggregate(plan_gem *g)
         const sb_type *t = plan_check(g, &x->expr, &s, 0, NULL, 0);
         if (t && !sb_type_is_orderable(t)) {
             /* Spark: GROUP_EXPRESSION_TYPE_IS_NOT_ORDERABLE. */
-            sb_diag *e = sb_diags_error(run->d, x->expr.ast->span, "not-groupable",
-                                        "cannot group by a value of type %s",
-                                        sb_type_str(run->a, t));
-            sb_diag_set_hint(run->d, e, "maps cannot be compared; group by one of their parts, "
-                                        "e.g. `map_keys(...)` sorted, or `to_json(...)`");
+            sb_diag *e =
+                sb_diags_error(run->d, x->expr.ast->span, "not-groupable",
+                               "cannot group by a value of type %s", sb_type_str(run->a, t));
+            sb_diag_set_hint(run->d, e,
+                             "maps cannot be compared; group by one of their parts, "
+                             "e.g. `map_keys(...)` sorted, or `to_json(...)`");
             t = NULL;
         }
         ok &= plan_named_column(g, x, t, &out);
@@ -136,8 +144,9 @@ void plan_aggregate(plan_gem *g)
                 sb_diag *e = sb_diags_error(run->d, nested->span, "nested-aggregate",
                                             "an aggregate function cannot contain another "
                                             "aggregate function");
-                sb_diag_set_hint(run->d, e, "aggregate in two Aggregate gems, one after the "
-                                            "other");
+                sb_diag_set_hint(run->d, e,
+                                 "aggregate in two Aggregate gems, one after the "
+                                 "other");
                 ok = false;
                 continue;
             }

@@ -31,10 +31,14 @@ static bool is_remote(const char *path)
 static const char *option_text(sb_arena *a, const sb_json *v)
 {
     switch (v->kind) {
-    case SB_JSON_STRING: return v->u.string.s;
-    case SB_JSON_NUMBER: return sb_arena_strndup(a, v->u.number.text, v->u.number.len);
-    case SB_JSON_BOOL: return v->u.boolean ? "true" : "false";
-    default: return NULL;
+    case SB_JSON_STRING:
+        return v->u.string.s;
+    case SB_JSON_NUMBER:
+        return sb_arena_strndup(a, v->u.number.text, v->u.number.len);
+    case SB_JSON_BOOL:
+        return v->u.boolean ? "true" : "false";
+    default:
+        return NULL;
     }
 }
 
@@ -61,8 +65,8 @@ static const sb_type *infer_schema(plan_gem *g, const sb_dataset *ds)
     if (!ds->path.text) return NULL; /* reported by the loader */
 
     /* ${var} in the path: errors point into the dataset file's path text. */
-    sb_diag_context pctx = {.file = ds->file, .field = ds->path.field, .line = ds->path.line,
-                            .col = ds->path.col};
+    sb_diag_context pctx = {
+        .file = ds->file, .field = ds->path.field, .line = ds->path.line, .col = ds->path.col};
     sb_diags_set_context(run->d, &pctx);
     const char *path = sb_plan_substitute(run->a, run->project, run->config, ds->path.text, run->d);
     if (!path) return NULL;
@@ -88,8 +92,8 @@ static const sb_type *infer_schema(plan_gem *g, const sb_dataset *ds)
             if (v) (void)sb_io_options_set(&opts, run->a, m->key, v);
         }
     }
-    const sb_type *schema = sb_io_infer_schema(run->a, sb_data_format_name(ds->format), full,
-                                               &opts, run->infer_max_rows, run->d);
+    const sb_type *schema = sb_io_infer_schema(run->a, sb_data_format_name(ds->format), full, &opts,
+                                               run->infer_max_rows, run->d);
     if (!schema) {
         /* Point the user at the fix the data cannot give. */
         for (size_t i = before; i < run->d->items.len; i++) {
@@ -127,8 +131,8 @@ void plan_source(plan_gem *g)
     }
     /* Spark reads every file source with its schema made nullable
      * (DataSource.resolveRelation uses dataSchema.asNullable). */
-    const sb_type *schema = ds->schema ? plan_as_nullable(g->run->a, ds->schema)
-                                       : infer_schema(g, ds);
+    const sb_type *schema =
+        ds->schema ? plan_as_nullable(g->run->a, ds->schema) : infer_schema(g, ds);
     plan_set_out(g, schema);
 }
 
@@ -266,7 +270,8 @@ static void seed_value(seed_ctx *c, const sb_json *v, const sb_type *t, bool nul
     }
     switch (t->kind) {
     case SB_T_BOOLEAN:
-        if (v->kind != SB_JSON_BOOL) seed_error(c, v, "column `%s`: expected true or false", column);
+        if (v->kind != SB_JSON_BOOL)
+            seed_error(c, v, "column `%s`: expected true or false", column);
         return;
     case SB_T_BYTE:
     case SB_T_SHORT:
@@ -314,8 +319,9 @@ static void seed_value(seed_ctx *c, const sb_json *v, const sb_type *t, bool nul
         if (!valid)
             seed_error(c, v, "column `%s`: `%.*s` is not a decimal number", column, (int)len, s);
         else if (!fits)
-            seed_error(c, v, "column `%s`: %.*s does not fit %s (at most %d digits before the "
-                             "point)",
+            seed_error(c, v,
+                       "column `%s`: %.*s does not fit %s (at most %d digits before the "
+                       "point)",
                        column, (int)len, s, tname, t->precision - t->scale);
         return;
     }
@@ -329,10 +335,8 @@ static void seed_value(seed_ctx *c, const sb_json *v, const sb_type *t, bool nul
         return;
     case SB_T_TIMESTAMP:
     case SB_T_TIMESTAMP_NTZ:
-        if (v->kind != SB_JSON_STRING ||
-            !valid_timestamp(v->u.string.s, t->kind == SB_T_TIMESTAMP))
-            seed_error(c, v,
-                       "column `%s`: expected a timestamp written \"YYYY-MM-DD HH:MM:SS\"%s",
+        if (v->kind != SB_JSON_STRING || !valid_timestamp(v->u.string.s, t->kind == SB_T_TIMESTAMP))
+            seed_error(c, v, "column `%s`: expected a timestamp written \"YYYY-MM-DD HH:MM:SS\"%s",
                        column, t->kind == SB_T_TIMESTAMP ? " (optionally with Z or +HH:MM)" : "");
         return;
     case SB_T_ARRAY:
@@ -359,12 +363,13 @@ static void seed_value(seed_ctx *c, const sb_json *v, const sb_type *t, bool nul
                 bool ok = sb_type_is_numeric(t->key) || t->key->kind == SB_T_BOOLEAN ||
                           t->key->kind == SB_T_DATE;
                 if (!ok)
-                    seed_error(c, &key, "column `%s`: a seed map's keys must be strings, numbers, "
-                                        "booleans or dates, not %s",
+                    seed_error(c, &key,
+                               "column `%s`: a seed map's keys must be strings, numbers, "
+                               "booleans or dates, not %s",
                                column, sb_type_str(a, t->key));
             }
-            seed_nested(c, sb_arena_printf(a, ".%s", m->key), m->value, t->value,
-                        t->contains_null, column);
+            seed_nested(c, sb_arena_printf(a, ".%s", m->key), m->value, t->value, t->contains_null,
+                        column);
         }
         return;
     case SB_T_STRUCT:
@@ -403,23 +408,31 @@ static void seed_value(seed_ctx *c, const sb_json *v, const sb_type *t, bool nul
 static bool top_level_fits(const sb_json *v, const sb_type *t)
 {
     switch (t->kind) {
-    case SB_T_BOOLEAN: return v->kind == SB_JSON_BOOL;
+    case SB_T_BOOLEAN:
+        return v->kind == SB_JSON_BOOL;
     case SB_T_BYTE:
     case SB_T_SHORT:
     case SB_T_INT:
-    case SB_T_LONG: return v->kind == SB_JSON_NUMBER && v->u.number.is_integer;
+    case SB_T_LONG:
+        return v->kind == SB_JSON_NUMBER && v->u.number.is_integer;
     case SB_T_FLOAT:
-    case SB_T_DOUBLE: return v->kind == SB_JSON_NUMBER;
-    case SB_T_DECIMAL: return v->kind == SB_JSON_NUMBER || v->kind == SB_JSON_STRING;
+    case SB_T_DOUBLE:
+        return v->kind == SB_JSON_NUMBER;
+    case SB_T_DECIMAL:
+        return v->kind == SB_JSON_NUMBER || v->kind == SB_JSON_STRING;
     case SB_T_STRING:
     case SB_T_BINARY:
     case SB_T_DATE:
     case SB_T_TIMESTAMP:
-    case SB_T_TIMESTAMP_NTZ: return v->kind == SB_JSON_STRING;
-    case SB_T_ARRAY: return v->kind == SB_JSON_ARRAY;
+    case SB_T_TIMESTAMP_NTZ:
+        return v->kind == SB_JSON_STRING;
+    case SB_T_ARRAY:
+        return v->kind == SB_JSON_ARRAY;
     case SB_T_MAP:
-    case SB_T_STRUCT: return v->kind == SB_JSON_OBJECT;
-    default: return true;
+    case SB_T_STRUCT:
+        return v->kind == SB_JSON_OBJECT;
+    default:
+        return true;
     }
 }
 
@@ -462,14 +475,17 @@ static const sb_type *unwritable(const sb_type *t, sb_data_format f)
         case SB_T_MAP:
         case SB_T_STRUCT:
         case SB_T_NULL:
-        case SB_T_BINARY: return t;
-        default: return NULL;
+        case SB_T_BINARY:
+            return t;
+        default:
+            return NULL;
         }
     case SB_FORMAT_JSON:
     case SB_FORMAT_PARQUET:
         if (f == SB_FORMAT_PARQUET && t->kind == SB_T_NULL) return t;
         switch (t->kind) {
-        case SB_T_ARRAY: return unwritable(t->elem, f);
+        case SB_T_ARRAY:
+            return unwritable(t->elem, f);
         case SB_T_MAP: {
             const sb_type *k = unwritable(t->key, f);
             return k ? k : unwritable(t->value, f);
@@ -480,7 +496,8 @@ static const sb_type *unwritable(const sb_type *t, sb_data_format f)
                 if (x) return x;
             }
             return NULL;
-        default: return NULL;
+        default:
+            return NULL;
         }
     }
     return NULL;
@@ -503,8 +520,9 @@ static void check_writable(plan_gem *g, const sb_type *in, const sb_dataset *ds,
                              "column `%s` has type %s: Spark cannot save interval values to "
                              "files",
                              col->name, tname);
-            sb_diag_set_hint(run->d, e, "cast it to a string, or use an `interval day to second` "
-                                        "value (e.g. from `make_dt_interval`)");
+            sb_diag_set_hint(run->d, e,
+                             "cast it to a string, or use an `interval day to second` "
+                             "value (e.g. from `make_dt_interval`)");
         } else if (bad->kind == SB_T_NULL) {
             e = sb_diags_add(run->d, SB_SEV_ERROR, "unwritable-type",
                              "the %s format cannot write column `%s` of type %s", fmt, col->name,
@@ -516,12 +534,14 @@ static void check_writable(plan_gem *g, const sb_type *in, const sb_dataset *ds,
                              "the %s format cannot write column `%s` of type %s", fmt, col->name,
                              tname);
             if (bad->kind == SB_T_BINARY)
-                sb_diag_set_hint(run->d, e, "encode it first, e.g. `base64(%s)`, or write json "
-                                            "or parquet",
+                sb_diag_set_hint(run->d, e,
+                                 "encode it first, e.g. `base64(%s)`, or write json "
+                                 "or parquet",
                                  col->name);
             else
-                sb_diag_set_hint(run->d, e, "CSV holds only simple values: turn it into text, "
-                                            "e.g. `to_json(%s)`, or write json or parquet",
+                sb_diag_set_hint(run->d, e,
+                                 "CSV holds only simple values: turn it into text, "
+                                 "e.g. `to_json(%s)`, or write json or parquet",
                                  col->name);
         }
     }
@@ -544,8 +564,9 @@ static void check_duplicates(plan_gem *g, const sb_type *in)
                                  "the data has columns `%s` and `%s`, the same name to Spark; it "
                                  "cannot write duplicate column names",
                                  in->fields[k].name, in->fields[i].name);
-            sb_diag_set_hint(g->run->d, e, "rename one of them before the Target (Reformat or "
-                                           "SchemaTransform)");
+            sb_diag_set_hint(g->run->d, e,
+                             "rename one of them before the Target (Reformat or "
+                             "SchemaTransform)");
             break;
         }
     }

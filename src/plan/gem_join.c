@@ -89,7 +89,9 @@ void plan_join(plan_gem *g)
         }
         contributes[i] = true;
         switch (js->type) {
-        case SB_JOIN_LEFT: nullable[i] = true; break;
+        case SB_JOIN_LEFT:
+            nullable[i] = true;
+            break;
         case SB_JOIN_RIGHT:
             for (size_t j = 0; j < i; j++) nullable[j] = true;
             break;
@@ -97,8 +99,11 @@ void plan_join(plan_gem *g)
             for (size_t j = 0; j <= i; j++) nullable[j] = true;
             break;
         case SB_JOIN_LEFT_SEMI:
-        case SB_JOIN_LEFT_ANTI: contributes[i] = false; break;
-        default: break;
+        case SB_JOIN_LEFT_ANTI:
+            contributes[i] = false;
+            break;
+        default:
+            break;
         }
     }
 
@@ -165,8 +170,7 @@ static const char *op_label(sb_setop_kind op)
     return sb_setop_kind_name(op);
 }
 
-static void widen(plan_gem *g, plan_cols *cols, size_t c, const sb_field *f, size_t input,
-                  bool *ok)
+static void widen(plan_gem *g, plan_cols *cols, size_t c, const sb_field *f, size_t input, bool *ok)
 {
     plan_run *run = g->run;
     const sb_type *w = sb_type_wider_common(run->a, cols->items[c].type, f->type);
@@ -201,8 +205,9 @@ static void by_position(plan_gem *g, plan_cols *cols, bool *ok)
                                       "has %zu, in%zu has %zu",
                                       op_label(op), cols->len, i, in->nfields);
             if (op == SB_SETOP_UNION_ALL)
-                sb_diag_set_hint(run->d, e, "columns are matched by position; use unionByName "
-                                            "with allowMissingColumns to match them by name");
+                sb_diag_set_hint(run->d, e,
+                                 "columns are matched by position; use unionByName "
+                                 "with allowMissingColumns to match them by name");
             *ok = false;
             continue;
         }
@@ -245,11 +250,14 @@ static void by_name(plan_gem *g, plan_cols *cols, bool *ok)
                                       "column `%s` of in%zu is not a column of in0", f->name, i);
             const char *near = plan_suggest_column(g->in[0], f->name);
             if (near)
-                sb_diag_set_hint(run->d, e, "did you mean `%s`? unionByName matches names "
-                                            "(without case)", near);
+                sb_diag_set_hint(run->d, e,
+                                 "did you mean `%s`? unionByName matches names "
+                                 "(without case)",
+                                 near);
             else
-                sb_diag_set_hint(run->d, e, "set allowMissingColumns to fill columns an input "
-                                            "lacks with nulls");
+                sb_diag_set_hint(run->d, e,
+                                 "set allowMissingColumns to fill columns an input "
+                                 "lacks with nulls");
             *ok = false;
         }
         for (size_t c = 0; c < before; c++) {

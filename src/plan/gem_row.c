@@ -19,8 +19,8 @@ void plan_reformat(plan_gem *g)
     bool ok = true;
     for (size_t i = 0; i < g->gem->u.reformat.nexprs; i++) {
         sb_spec_named_expr *x = &g->gem->u.reformat.exprs[i];
-        const sb_type *t = plan_check(g, &x->expr, &s, PLAN_ALLOW_WINDOW | PLAN_ALLOW_GENERATOR,
-                                      NULL, 0);
+        const sb_type *t =
+            plan_check(g, &x->expr, &s, PLAN_ALLOW_WINDOW | PLAN_ALLOW_GENERATOR, NULL, 0);
         ok &= plan_named_column(g, x, t, &out);
     }
     plan_set_out(g, ok ? plan_cols_struct(g->run->a, &out) : NULL);
@@ -58,8 +58,8 @@ void plan_schema_transform(plan_gem *g)
             plan_scope s = {.n = 1};
             s.inputs[0].name = "in0";
             s.inputs[0].schema = schema;
-            const sb_type *t = plan_check(g, &op->expr, &s,
-                                          PLAN_ALLOW_WINDOW | PLAN_ALLOW_GENERATOR, NULL, 0);
+            const sb_type *t =
+                plan_check(g, &op->expr, &s, PLAN_ALLOW_WINDOW | PLAN_ALLOW_GENERATOR, NULL, 0);
             if (!t || !op->target.text) {
                 ok = false;
                 break;
@@ -96,7 +96,8 @@ void plan_schema_transform(plan_gem *g)
             /* drop removes every column with that name. */
             size_t keep = 0;
             for (size_t k = 0; k < cur.len; k++)
-                if (!sb_str_ieq(cur.items[k].name, op->column.text)) cur.items[keep++] = cur.items[k];
+                if (!sb_str_ieq(cur.items[k].name, op->column.text))
+                    cur.items[keep++] = cur.items[k];
             cur.len = keep;
             break;
         }
@@ -128,7 +129,9 @@ void plan_schema_transform(plan_gem *g)
                     cur.items[k].name = op->target.text;
             break;
         }
-        default: ok = false; break; /* an unknown op: reported by the loader */
+        default:
+            ok = false;
+            break; /* an unknown op: reported by the loader */
         }
         if (ok) schema = plan_cols_struct(run->a, &cur);
     }
@@ -157,8 +160,9 @@ static void check_sort_keys(plan_gem *g, const plan_scope *s, sb_spec_sort *keys
         if (!t || sb_type_is_orderable(t)) continue;
         sb_diag *e = sb_diags_error(run->d, keys[i].expr.ast->span, "not-orderable",
                                     "cannot sort by a value of type %s", sb_type_str(run->a, t));
-        sb_diag_set_hint(run->d, e, "maps (and calendar intervals) have no order; sort by one "
-                                    "of their parts instead");
+        sb_diag_set_hint(run->d, e,
+                         "maps (and calendar intervals) have no order; sort by one "
+                         "of their parts instead");
     }
 }
 
@@ -206,8 +210,9 @@ void plan_deduplicate(plan_gem *g)
                                       "cannot deduplicate whole rows: column `%s` has type %s, "
                                       "and maps cannot be compared",
                                       in->fields[i].name, sb_type_str(run->a, in->fields[i].type));
-            sb_diag_set_hint(run->d, e, "deduplicate by key columns (mode `any`), or drop the "
-                                        "map column first");
+            sb_diag_set_hint(run->d, e,
+                             "deduplicate by key columns (mode `any`), or drop the "
+                             "map column first");
         }
     }
     for (size_t i = 0; i < g->gem->u.dedup.nkeys; i++) {
@@ -217,8 +222,9 @@ void plan_deduplicate(plan_gem *g)
             plan_at_text(g, &k->src);
             sb_diag *e = sb_diags_error(run->d, k->ast->span, "dedup-key",
                                         "a Deduplicate key must be a column name");
-            sb_diag_set_hint(run->d, e, "compute the value as a column first (Reformat or "
-                                        "SchemaTransform), then deduplicate on that column");
+            sb_diag_set_hint(run->d, e,
+                             "compute the value as a column first (Reformat or "
+                             "SchemaTransform), then deduplicate on that column");
             continue;
         }
         const sb_type *t = plan_check(g, k, &s, 0, NULL, 0);

@@ -28,8 +28,8 @@ void plan_sql_statement(plan_gem *g)
     sb_query *q = g->gem->u.sql.query;
     if (!q) return; /* missing, or did not parse: reported by the loader */
     plan_at_text(g, &g->gem->u.sql.query_text);
-    sb_sql_scope scope = plan_sql_scope(g, NULL, SB_CHECK_AGGREGATES | SB_CHECK_WINDOWS |
-                                                     SB_CHECK_GENERATORS);
+    sb_sql_scope scope =
+        plan_sql_scope(g, NULL, SB_CHECK_AGGREGATES | SB_CHECK_WINDOWS | SB_CHECK_GENERATORS);
     scope.table_schema = view_schema;
     scope.table_ctx = g;
     size_t before = run->d->items.len, errors = run->d->errors;
@@ -39,8 +39,9 @@ void plan_sql_statement(plan_gem *g)
         sb_diag *x = run->d->items.items[i];
         if (!is_unknown_table(x) || x->hint) continue;
         if (g->nin == 0) {
-            sb_diag_set_hint(run->d, x, "this gem has no inputs, so there are no views to read; "
-                                        "connect an input and read it as in0");
+            sb_diag_set_hint(run->d, x,
+                             "this gem has no inputs, so there are no views to read; "
+                             "connect an input and read it as in0");
             continue;
         }
         sb_buf b = SB_BUF_INIT;

@@ -21,7 +21,7 @@
 
 static bool is_rank_like(const char *name)
 {
-    static const char *const names[] = {"row_number", "rank",      "dense_rank",
+    static const char *const names[] = {"row_number",   "rank",      "dense_rank",
                                         "percent_rank", "cume_dist", "ntile"};
     for (size_t i = 0; i < SB_COUNTOF(names); i++)
         if (sb_str_ieq(name, names[i])) return true;
@@ -109,8 +109,9 @@ static bool check_frame(plan_gem *g, const sb_type *const *order_types, size_t n
                                   "it has type %s",
                                   sb_type_str(run->a, order_types[0]));
         if (sb_type_is_datetime(order_types[0]))
-            sb_diag_set_hint(run->d, e, "order by a number of days, e.g. "
-                                        "`datediff(%s, date'1970-01-01')`",
+            sb_diag_set_hint(run->d, e,
+                             "order by a number of days, e.g. "
+                             "`datediff(%s, date'1970-01-01')`",
                              order[0].expr.src.text ? order[0].expr.src.text : "day");
         return false;
     }
@@ -140,8 +141,8 @@ static bool check_function(plan_gem *g, sb_spec_named_expr *x, const sb_func *f,
         if (!inner) inner = plan_find_window(arg);
         if (inner) {
             sb_diags_error(run->d, inner->span, "nested-window",
-                           "`%s` cannot be used inside the arguments of `%s`",
-                           inner->u.func.name, call->u.func.name);
+                           "`%s` cannot be used inside the arguments of `%s`", inner->u.func.name,
+                           call->u.func.name);
             return false;
         }
     }
@@ -159,8 +160,8 @@ static bool check_function(plan_gem *g, sb_spec_named_expr *x, const sb_func *f,
     bool matches;
     const char *required;
     if (rank) {
-        matches = fr->type == SB_FRAME_ROWS && fr->start_unbounded && !fr->end_unbounded &&
-                  fr->end == 0;
+        matches =
+            fr->type == SB_FRAME_ROWS && fr->start_unbounded && !fr->end_unbounded && fr->end == 0;
         required = "rows from unboundedPreceding to currentRow";
     } else {
         long long off;
@@ -244,8 +245,9 @@ void plan_window(plan_gem *g)
                                         "a WindowFunction expression must be a window function "
                                         "(row_number(), rank(), lag(x, 1), ...) or an aggregate "
                                         "(sum(x), count(*), ...)");
-            sb_diag_set_hint(run->d, e, "compute other expressions from its result in a "
-                                        "Reformat or SchemaTransform after this gem");
+            sb_diag_set_hint(run->d, e,
+                             "compute other expressions from its result in a "
+                             "Reformat or SchemaTransform after this gem");
             ok = false;
             continue;
         }
@@ -269,8 +271,8 @@ void plan_window(plan_gem *g)
         }
         if (plan_cols_find(&added, x->target.text) >= 0) {
             plan_at_text(g, &x->target);
-            sb_diags_add(run->d, SB_SEV_ERROR, "duplicate-column",
-                         "column `%s` is produced twice", x->target.text);
+            sb_diags_add(run->d, SB_SEV_ERROR, "duplicate-column", "column `%s` is produced twice",
+                         x->target.text);
             ok = false;
             continue;
         }

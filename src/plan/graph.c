@@ -71,7 +71,9 @@ void plan_input_range(const sb_gem *g, long *min, long *max)
 {
     switch (g->kind) {
     case SB_GEM_SOURCE:
-    case SB_GEM_SEED: *min = 0, *max = 0; return;
+    case SB_GEM_SEED:
+        *min = 0, *max = 0;
+        return;
     case SB_GEM_TARGET:
     case SB_GEM_REFORMAT:
     case SB_GEM_SCHEMA_TRANSFORM:
@@ -81,9 +83,13 @@ void plan_input_range(const sb_gem *g, long *min, long *max)
     case SB_GEM_DEDUPLICATE:
     case SB_GEM_AGGREGATE:
     case SB_GEM_WINDOW_FUNCTION:
-    case SB_GEM_ROW_DISTRIBUTOR: *min = 1, *max = 1; return;
+    case SB_GEM_ROW_DISTRIBUTOR:
+        *min = 1, *max = 1;
+        return;
     case SB_GEM_JOIN:
-    case SB_GEM_SET_OPERATION: *min = 2, *max = -1; return;
+    case SB_GEM_SET_OPERATION:
+        *min = 2, *max = -1;
+        return;
     case SB_GEM_SUBGRAPH:
         if (g->u.subgraph.subgraph) {
             *min = *max = (long)g->u.subgraph.subgraph->ninputs;
@@ -93,7 +99,9 @@ void plan_input_range(const sb_gem *g, long *min, long *max)
         return;
     case SB_GEM_SQL_STATEMENT:
     case SB_GEM_SCRIPT:
-    case SB_GEM_KIND_COUNT: *min = 0, *max = -1; return;
+    case SB_GEM_KIND_COUNT:
+        *min = 0, *max = -1;
+        return;
     }
     *min = 0, *max = -1;
 }
@@ -176,16 +184,16 @@ static size_t heap_pop(heap *h)
  * rd_gem[rd_start[j] .. rd_start[j+1]) (reading through their input rd_in). */
 typedef struct graph {
     size_t n;
-    long **from;       /* from[i][k]: index of the gem feeding input k of gem i, or -1 */
-    size_t *rd_start;  /* n + 1 */
+    long **from;      /* from[i][k]: index of the gem feeding input k of gem i, or -1 */
+    size_t *rd_start; /* n + 1 */
     size_t *rd_gem;
     size_t *rd_in;
 } graph;
 
 /* Report the cycle through the gems of one strongly connected component,
  * starting at its first gem by name: a -> b -> ... -> a, in data-flow order. */
-static void report_cycle(plan_run *run, const sb_pipeline *pl, const graph *gr,
-                         const size_t *comp, size_t comp_id, size_t start)
+static void report_cycle(plan_run *run, const sb_pipeline *pl, const graph *gr, const size_t *comp,
+                         size_t comp_id, size_t start)
 {
     /* Breadth-first search from start along reader edges inside the
      * component, back to start: the shortest cycle through it. */
@@ -233,8 +241,7 @@ static void report_cycle(plan_run *run, const sb_pipeline *pl, const graph *gr,
         plan_at(run, pl, g, "inputs", g->line, g->col);
     sb_diag *e;
     if ((size_t)last == start)
-        e = sb_diags_add(run->d, SB_SEV_ERROR, "cycle", "gem `%s` reads its own output",
-                         g->name);
+        e = sb_diags_add(run->d, SB_SEV_ERROR, "cycle", "gem `%s` reads its own output", g->name);
     else
         e = sb_diags_add(run->d, SB_SEV_ERROR, "cycle", "the gems form a cycle: %s",
                          sb_buf_str(&b));
@@ -244,8 +251,7 @@ static void report_cycle(plan_run *run, const sb_pipeline *pl, const graph *gr,
 
 /* Tarjan's strongly connected components over the gems left unordered by
  * the topological sort (iterative, so deep graphs do not recurse). */
-static void find_cycles(plan_run *run, const sb_pipeline *pl, const graph *gr,
-                        const bool *ordered)
+static void find_cycles(plan_run *run, const sb_pipeline *pl, const graph *gr, const bool *ordered)
 {
     size_t n = gr->n;
     size_t *index = sb_arena_alloc(run->a, n * sizeof(size_t)); /* 0: unvisited */
@@ -397,8 +403,8 @@ static void check_usage(plan_run *run, const sb_pipeline *pl, const graph *gr)
         if (sink < 0) return; /* reported by the loader */
         const sb_gem *out = pl->gems[sink];
         if (out->kind != SB_GEM_KIND_COUNT && out->noutputs != 1) {
-            plan_at(run, pl, NULL, pl->output.field ? pl->output.field : "output",
-                    pl->output.line, pl->output.col);
+            plan_at(run, pl, NULL, pl->output.field ? pl->output.field : "output", pl->output.line,
+                    pl->output.col);
             sb_diag *e = sb_diags_add(run->d, SB_SEV_ERROR, "subgraph-output",
                                       "the subgraph's output must be a gem with one output, but "
                                       "`%s` is a %s with %zu",

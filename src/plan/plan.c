@@ -71,7 +71,8 @@ void plan_propagate(plan_run *run, sb_pipeline *pl, const sb_type *const *bound,
 {
     for (size_t i = 0; i < pl->ngems; i++) {
         sb_gem *g = pl->gems[i];
-        g->out_schemas = sb_arena_alloc(run->a, (g->noutputs ? g->noutputs : 1) * sizeof(sb_type *));
+        g->out_schemas =
+            sb_arena_alloc(run->a, (g->noutputs ? g->noutputs : 1) * sizeof(sb_type *));
     }
     for (size_t i = 0; i < pl->norder; i++) plan_gem_one(run, pl, pl->order[i], bound, nbound);
     pl->checked = true;
@@ -101,10 +102,10 @@ static bool same_str(const char *x, const char *y)
 static bool same_diag(const sb_diag *x, const sb_diag *y)
 {
     return x->severity == y->severity && x->line == y->line && x->col == y->col &&
-           x->has_span == y->has_span && (!x->has_span || (x->span.start == y->span.start &&
-                                                            x->span.end == y->span.end)) &&
-           same_str(x->file, y->file) && same_str(x->gem, y->gem) &&
-           same_str(x->field, y->field) && same_str(x->message, y->message);
+           x->has_span == y->has_span &&
+           (!x->has_span || (x->span.start == y->span.start && x->span.end == y->span.end)) &&
+           same_str(x->file, y->file) && same_str(x->gem, y->gem) && same_str(x->field, y->field) &&
+           same_str(x->message, y->message);
 }
 
 /* Drop diagnostics added since `from` that repeat an earlier one (a
@@ -136,7 +137,8 @@ void plan_subgraph(plan_gem *g)
     for (size_t i = 0; i < run->depth; i++) {
         if (run->stack[i] != sub) continue;
         sb_buf chain = SB_BUF_INIT;
-        for (size_t k = i; k < run->depth; k++) sb_buf_printf(&chain, "`%s` -> ", run->stack[k]->name);
+        for (size_t k = i; k < run->depth; k++)
+            sb_buf_printf(&chain, "`%s` -> ", run->stack[k]->name);
         sb_buf_printf(&chain, "`%s`", sub->name);
         plan_at_text(g, name);
         sb_diag *e = sb_diags_add(run->d, SB_SEV_ERROR, "recursive-subgraph",
@@ -163,7 +165,8 @@ void plan_subgraph(plan_gem *g)
     bool failed = run->d->errors > errors;
     drop_repeats(run->d, before);
     sb_gem *out = sp->output.text ? sb_pipeline_gem(sp, sp->output.text) : NULL;
-    const sb_type *schema = out && out->noutputs == 1 && out->out_schemas ? out->out_schemas[0] : NULL;
+    const sb_type *schema =
+        out && out->noutputs == 1 && out->out_schemas ? out->out_schemas[0] : NULL;
     if (failed) {
         plan_at_text(g, name);
         sb_diags_add(run->d, SB_SEV_NOTE, "subgraph-errors",
@@ -214,8 +217,8 @@ static void plan_one(plan_run *run, sb_pipeline *pl)
     if (pl->is_subgraph) run->depth--;
 }
 
-int sb_plan_pipeline(sb_arena *a, const sb_project *p, sb_pipeline *pl,
-                     const sb_plan_options *opt, sb_diags *d)
+int sb_plan_pipeline(sb_arena *a, const sb_project *p, sb_pipeline *pl, const sb_plan_options *opt,
+                     sb_diags *d)
 {
     size_t errors = d->errors;
     plan_run run;
@@ -247,8 +250,8 @@ int sb_plan_gem_schemas(sb_arena *a, const sb_pipeline *pl, const char *gem, sb_
     if (!g) {
         sb_diag_context ctx = {.file = pl->file};
         sb_diags_set_context(d, &ctx);
-        sb_diag *e = sb_diags_add(d, SB_SEV_ERROR, "unknown-gem",
-                                  "pipeline `%s` has no gem `%s`", pl->name, gem);
+        sb_diag *e = sb_diags_add(d, SB_SEV_ERROR, "unknown-gem", "pipeline `%s` has no gem `%s`",
+                                  pl->name, gem);
         size_t best = (size_t)-1;
         const char *best_name = NULL;
         for (size_t i = 0; i < pl->ngems; i++) {

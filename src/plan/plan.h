@@ -42,8 +42,8 @@ typedef struct sb_plan_options {
  * ${var} names no variable). opt may be NULL for defaults. Returns 0 when no
  * error was added, -1 otherwise. Sets pl->order/norder, every gem's inputs'
  * from/from_port/subgraph_input and out_schemas, and pl->checked. */
-int sb_plan_pipeline(sb_arena *a, const sb_project *p, sb_pipeline *pl,
-                     const sb_plan_options *opt, sb_diags *d);
+int sb_plan_pipeline(sb_arena *a, const sb_project *p, sb_pipeline *pl, const sb_plan_options *opt,
+                     sb_diags *d);
 
 /* Check every pipeline of the project, then every subgraph no pipeline
  * uses. Data files are sampled once per dataset. Returns 0 or -1 as above. */
@@ -54,8 +54,8 @@ int sb_plan_project(sb_arena *a, sb_project *p, const sb_plan_options *opt, sb_d
 typedef struct sb_gem_schemas {
     const sb_gem *gem;
     size_t ninputs;
-    const char **input_refs;   /* the upstream output as written: "orders", "split.big" */
-    const sb_type **inputs;    /* NULL where unknown */
+    const char **input_refs; /* the upstream output as written: "orders", "split.big" */
+    const sb_type **inputs;  /* NULL where unknown */
     size_t noutputs;
     const char **output_names; /* port names ("out" for single-output gems) */
     const sb_type **outputs;   /* NULL where unknown */

@@ -6,8 +6,14 @@
  *   config.c   ${var} in expressions (scope callback) and in paths
  *   expr.c     checking one expression field against a scope; AST walks
  *   schema.c   building and searching column lists
- *   gem_*.c    one schema rule per gem kind
- *   print.c    printSchema
+ *   gem_io.c         Source, Seed, Target
+ *   gem_row.c        Reformat, SchemaTransform, Filter, OrderBy, Limit,
+ *                    Deduplicate, RowDistributor
+ *   gem_aggregate.c  Aggregate (and pivot)
+ *   gem_join.c       Join, SetOperation
+ *   gem_window.c     WindowFunction
+ *   gem_sql.c        SQLStatement, Script (Subgraph is in plan.c)
+ *   print.c    printSchema, and values printed as Spark prints them
  */
 #ifndef SB_PLAN_INTERNAL_H
 #define SB_PLAN_INTERNAL_H
@@ -28,8 +34,8 @@ typedef struct plan_run {
     const sb_config_instance *config;
     bool no_infer;
     size_t infer_max_rows;
-    sb_vec inferred;         /* plan_infer*: one entry per dataset sampled */
-    sb_vec graphs_checked;   /* sb_pipeline*: subgraphs whose graph was checked */
+    sb_vec inferred;              /* plan_infer*: one entry per dataset sampled */
+    sb_vec graphs_checked;        /* sb_pipeline*: subgraphs whose graph was checked */
     const sb_pipeline *stack[16]; /* subgraph instances being checked (recursion) */
     size_t depth;
 } plan_run;

@@ -14,14 +14,22 @@ const char *sb_plan_type_name(sb_arena *a, const sb_type *t)
     if (!t) return "unknown";
     /* DataType.typeName differs from simpleString for the integral types. */
     switch (t->kind) {
-    case SB_T_BYTE: return "byte";
-    case SB_T_SHORT: return "short";
-    case SB_T_INT: return "integer";
-    case SB_T_LONG: return "long";
-    case SB_T_ARRAY: return "array";
-    case SB_T_MAP: return "map";
-    case SB_T_STRUCT: return "struct";
-    default: return sb_type_str(a, t);
+    case SB_T_BYTE:
+        return "byte";
+    case SB_T_SHORT:
+        return "short";
+    case SB_T_INT:
+        return "integer";
+    case SB_T_LONG:
+        return "long";
+    case SB_T_ARRAY:
+        return "array";
+    case SB_T_MAP:
+        return "map";
+    case SB_T_STRUCT:
+        return "struct";
+    default:
+        return sb_type_str(a, t);
     }
 }
 
@@ -50,7 +58,8 @@ static void tree(sb_buf *out, sb_arena *a, const sb_type *t, const char *prefix)
             tree(out, a, f->type, deeper);
         }
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -121,9 +130,12 @@ void plan_java_double(sb_buf *out, double v)
 const char *plan_pivot_value_name(sb_arena *a, const sb_json *v)
 {
     switch (v->kind) {
-    case SB_JSON_NULL: return "null";
-    case SB_JSON_BOOL: return v->u.boolean ? "true" : "false";
-    case SB_JSON_STRING: return v->u.string.s;
+    case SB_JSON_NULL:
+        return "null";
+    case SB_JSON_BOOL:
+        return v->u.boolean ? "true" : "false";
+    case SB_JSON_STRING:
+        return v->u.string.s;
     case SB_JSON_NUMBER: {
         if (v->u.number.is_integer) {
             /* An integer literal prints as its digits ("-0" is 0). */
@@ -138,6 +150,7 @@ const char *plan_pivot_value_name(sb_arena *a, const sb_json *v)
         sb_buf_free(&b);
         return s;
     }
-    default: return "?";
+    default:
+        return "?";
     }
 }

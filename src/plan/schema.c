@@ -43,7 +43,8 @@ const sb_type *plan_as_nullable(sb_arena *a, const sb_type *t)
 {
     if (!t) return NULL;
     switch (t->kind) {
-    case SB_T_ARRAY: return sb_type_array(a, plan_as_nullable(a, t->elem), true);
+    case SB_T_ARRAY:
+        return sb_type_array(a, plan_as_nullable(a, t->elem), true);
     case SB_T_MAP:
         return sb_type_map(a, plan_as_nullable(a, t->key), plan_as_nullable(a, t->value), true);
     case SB_T_STRUCT: {
@@ -55,7 +56,8 @@ const sb_type *plan_as_nullable(sb_arena *a, const sb_type *t)
         }
         return sb_type_struct(a, f, t->nfields);
     }
-    default: return t;
+    default:
+        return t;
     }
 }
 

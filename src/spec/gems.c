@@ -20,7 +20,16 @@ static void check_keys(sb_reader *r, const sb_json *obj, const char *const *own,
     for (size_t i = 0; i < SB_COUNTOF(common_keys); i++) known[n++] = common_keys[i];
     for (size_t i = 0; own[i] && n < SB_COUNTOF(known) - 1; i++) known[n++] = own[i];
     known[n] = NULL;
-    sb_reader_unknown_keys(r, obj, "", known, sb_arena_printf(r->a, "a %s gem", kind));
+    /* The description of the gem is only built when a key is unknown. */
+    for (size_t i = 0; i < obj->u.object.len; i++) {
+        bool found = false;
+        for (size_t k = 0; known[k] && !found; k++)
+            found = strcmp(obj->u.object.members[i].key, known[k]) == 0;
+        if (!found) {
+            sb_reader_unknown_keys(r, obj, "", known, sb_arena_printf(r->a, "a %s gem", kind));
+            return;
+        }
+    }
 }
 
 /* An array field whose elements are objects; returns the array or NULL. */

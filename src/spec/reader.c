@@ -45,15 +45,34 @@ sb_diag *sb_reader_warning(sb_reader *r, const sb_json *at, const char *field, c
     return g;
 }
 
+/* Field paths are built for every field read, so they avoid printf. */
 const char *sb_reader_path(sb_reader *r, const char *path, const char *key)
 {
     if (!path || !*path) return key;
-    return sb_arena_printf(r->a, "%s.%s", path, key);
+    size_t pl = strlen(path), kl = strlen(key);
+    char *s = sb_arena_alloc(r->a, pl + kl + 2);
+    memcpy(s, path, pl);
+    s[pl] = '.';
+    memcpy(s + pl + 1, key, kl + 1);
+    return s;
 }
 
 const char *sb_reader_index(sb_reader *r, const char *path, size_t index)
 {
-    return sb_arena_printf(r->a, "%s[%zu]", path ? path : "", index);
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    size_t pl = path ? strlen(path) : 0;
+    char *s = sb_arena_alloc(r->a, pl + nd + 3);
+    if (pl) memcpy(s, path, pl);
+    s[pl] = '[';
+    for (size_t i = 0; i < nd; i++) s[pl + 1 + i] = digits[nd - 1 - i];
+    s[pl + 1 + nd] = ']';
+    s[pl + 2 + nd] = '\0';
+    return s;
 }
 
 static const char *a_or_an(sb_json_kind k)
@@ -214,17 +233,14 @@ void sb_reader_unknown_keys(sb_reader *r, const sb_json *obj, const char *path,
     for (size_t i = 0; i < obj->u.object.len; i++) {
         const sb_json_member *m = &obj->u.object.members[i];
         bool found = false;
+        for (size_t k = 0; known[k] && !found; k++) found = strcmp(m->key, known[k]) == 0;
+        if (found) continue;
         size_t best = (size_t)-1;
         const char *best_name = NULL;
         for (size_t k = 0; known[k]; k++) {
-            if (strcmp(m->key, known[k]) == 0) {
-                found = true;
-                break;
-            }
             size_t dist = sb_edit_distance(m->key, known[k]);
             if (dist < best) best = dist, best_name = known[k];
         }
-        if (found) continue;
         sb_json at = {.line = m->line, .col = m->col};
         sb_diag *g = sb_reader_error(r, &at, sb_reader_path(r, path, m->key), "unknown-field",
                                      "unknown field `%s` in %s", m->key, what);

@@ -42,9 +42,8 @@ static int teardown(void **state)
 
 static sb_pipeline *pipeline(fixture *f, const char *text)
 {
-    sb_pipeline *pl =
-        sb_spec_parse_pipeline(f->a, "orders", "pipelines/orders.json", text, strlen(text), false,
-                               &f->d);
+    sb_pipeline *pl = sb_spec_parse_pipeline(f->a, "orders", "pipelines/orders.json", text,
+                                             strlen(text), false, &f->d);
     assert_non_null(pl);
     return pl;
 }
@@ -89,18 +88,19 @@ static const char *const orders_seed =
 static void test_error_attribution(void **state)
 {
     fixture *f = *state;
-    char *text = sb_arena_printf(f->a,
-                                 "{\n"
-                                 "  \"gems\": {\n"
-                                 "%s,\n"
-                                 "    \"clean_orders\": {\"kind\": \"Reformat\", \"inputs\": [\"orders\"],\n"
-                                 "      \"expressions\": [\n"
-                                 "        {\"target\": \"id\", \"expression\": \"order_id\"},\n"
-                                 "        {\"target\": \"paid\", \"expression\": \"status = array(1)\"}\n"
-                                 "      ]}\n"
-                                 "  }\n"
-                                 "}\n",
-                                 orders_seed);
+    char *text =
+        sb_arena_printf(f->a,
+                        "{\n"
+                        "  \"gems\": {\n"
+                        "%s,\n"
+                        "    \"clean_orders\": {\"kind\": \"Reformat\", \"inputs\": [\"orders\"],\n"
+                        "      \"expressions\": [\n"
+                        "        {\"target\": \"id\", \"expression\": \"order_id\"},\n"
+                        "        {\"target\": \"paid\", \"expression\": \"status = array(1)\"}\n"
+                        "      ]}\n"
+                        "  }\n"
+                        "}\n",
+                        orders_seed);
     sb_pipeline *pl = pipeline(f, text);
     assert_int_equal(sb_plan_pipeline(f->a, NULL, pl, NULL, &f->d), -1);
     const sb_diag *e = only_error(f);
@@ -115,8 +115,9 @@ static void test_error_attribution(void **state)
     assert_int_equal(e->span.end, 17);
     sb_buf b = SB_BUF_INIT;
     sb_diag_format(&b, e);
-    assert_non_null(strstr(sb_buf_str(&b), "pipelines/orders.json:10:42: gem \"clean_orders\" field "
-                                           "expressions[1].expression: 1-17: error: "));
+    assert_non_null(strstr(sb_buf_str(&b),
+                           "pipelines/orders.json:10:42: gem \"clean_orders\" field "
+                           "expressions[1].expression: 1-17: error: "));
     sb_buf_free(&b);
 }
 
@@ -164,11 +165,10 @@ static void test_gem_schemas(void **state)
     assert_string_equal(gs.output_names[0], "big");
     assert_string_equal(gs.output_names[1], "small");
     assert_ptr_equal(gs.outputs[0], gs.inputs[0]);
-    assert_string_equal(schema_text(f, gs.outputs[1]),
-                        "root\n"
-                        " |-- order_id: integer (nullable = false)\n"
-                        " |-- status: string (nullable = true)\n"
-                        " |-- amount: double (nullable = true)\n");
+    assert_string_equal(schema_text(f, gs.outputs[1]), "root\n"
+                                                       " |-- order_id: integer (nullable = false)\n"
+                                                       " |-- status: string (nullable = true)\n"
+                                                       " |-- amount: double (nullable = true)\n");
 
     assert_int_equal(sb_plan_gem_schemas(f->a, pl, "r", &gs, &f->d), 0);
     assert_string_equal(gs.input_refs[0], "split.big");
@@ -191,29 +191,28 @@ static void test_print_schema_nested(void **state)
                       "sh smallint, f float, bin binary, d date, bo boolean";
     const sb_type *t = sb_type_parse_schema(f->a, ddl, strlen(ddl), &f->d);
     if (!t) fail_msg("%s", all_diags(f));
-    assert_string_equal(schema_text(f, t),
-                        "root\n"
-                        " |-- id: long (nullable = false)\n"
-                        " |-- tags: array (nullable = true)\n"
-                        " |    |-- element: string (containsNull = true)\n"
-                        " |-- m: map (nullable = true)\n"
-                        " |    |-- key: string\n"
-                        " |    |-- value: array (valueContainsNull = true)\n"
-                        " |    |    |-- element: integer (containsNull = true)\n"
-                        " |-- s: struct (nullable = true)\n"
-                        " |    |-- a: decimal(10,2) (nullable = true)\n"
-                        " |    |-- b: struct (nullable = true)\n"
-                        " |    |    |-- c: timestamp_ntz (nullable = true)\n"
-                        " |-- t: timestamp (nullable = true)\n"
-                        " |-- n: void (nullable = true)\n"
-                        " |-- iv: interval day (nullable = true)\n"
-                        " |-- ym: interval year to month (nullable = true)\n"
-                        " |-- by: byte (nullable = true)\n"
-                        " |-- sh: short (nullable = true)\n"
-                        " |-- f: float (nullable = true)\n"
-                        " |-- bin: binary (nullable = true)\n"
-                        " |-- d: date (nullable = true)\n"
-                        " |-- bo: boolean (nullable = true)\n");
+    assert_string_equal(schema_text(f, t), "root\n"
+                                           " |-- id: long (nullable = false)\n"
+                                           " |-- tags: array (nullable = true)\n"
+                                           " |    |-- element: string (containsNull = true)\n"
+                                           " |-- m: map (nullable = true)\n"
+                                           " |    |-- key: string\n"
+                                           " |    |-- value: array (valueContainsNull = true)\n"
+                                           " |    |    |-- element: integer (containsNull = true)\n"
+                                           " |-- s: struct (nullable = true)\n"
+                                           " |    |-- a: decimal(10,2) (nullable = true)\n"
+                                           " |    |-- b: struct (nullable = true)\n"
+                                           " |    |    |-- c: timestamp_ntz (nullable = true)\n"
+                                           " |-- t: timestamp (nullable = true)\n"
+                                           " |-- n: void (nullable = true)\n"
+                                           " |-- iv: interval day (nullable = true)\n"
+                                           " |-- ym: interval year to month (nullable = true)\n"
+                                           " |-- by: byte (nullable = true)\n"
+                                           " |-- sh: short (nullable = true)\n"
+                                           " |-- f: float (nullable = true)\n"
+                                           " |-- bin: binary (nullable = true)\n"
+                                           " |-- d: date (nullable = true)\n"
+                                           " |-- bo: boolean (nullable = true)\n");
     assert_string_equal(schema_text(f, NULL), "root (unknown)\n");
     assert_string_equal(sb_plan_type_name(f->a, sb_type_of(SB_T_INT)), "integer");
     assert_string_equal(sb_plan_type_name(f->a, sb_type_of(SB_T_LONG)), "long");
@@ -222,9 +221,8 @@ static void test_print_schema_nested(void **state)
 static sb_project *project(fixture *f, const char *manifest)
 {
     sb_project *p = sb_project_new(f->a, "proj");
-    assert_int_equal(sb_project_parse_manifest(f->a, p, "sibyl.json", manifest, strlen(manifest),
-                                               &f->d),
-                     0);
+    assert_int_equal(
+        sb_project_parse_manifest(f->a, p, "sibyl.json", manifest, strlen(manifest), &f->d), 0);
     return p;
 }
 
@@ -246,9 +244,9 @@ static void test_substitute(void **state)
     assert_ptr_equal(sb_plan_find_config(p, "prod"), prod);
     assert_null(sb_plan_find_config(p, "dev"));
 
-    assert_string_equal(sb_plan_substitute(f->a, p, NULL, "data/${region}/${year}/x_${full}.csv",
-                                           &f->d),
-                        "data/eu/2024/x_false.csv");
+    assert_string_equal(
+        sb_plan_substitute(f->a, p, NULL, "data/${region}/${year}/x_${full}.csv", &f->d),
+        "data/eu/2024/x_false.csv");
     assert_string_equal(sb_plan_substitute(f->a, p, prod, "data/${region}/${day}", &f->d),
                         "data/us/2024-05-01");
     assert_string_equal(sb_plan_substitute(f->a, p, NULL, "plain/path.csv", &f->d),
@@ -284,10 +282,11 @@ static void test_substitute(void **state)
 static void test_plan_twice_and_alone(void **state)
 {
     fixture *f = *state;
-    const char *text = "{\"gems\": {"
-                       "\"src\": {\"kind\": \"Source\", \"dataset\": \"orders\"},"
-                       "\"b\": {\"kind\": \"Filter\", \"inputs\": [\"a\"], \"condition\": \"x\"},"
-                       "\"a\": {\"kind\": \"Filter\", \"inputs\": [\"src\"], \"condition\": \"x\"}}}";
+    const char *text =
+        "{\"gems\": {"
+        "\"src\": {\"kind\": \"Source\", \"dataset\": \"orders\"},"
+        "\"b\": {\"kind\": \"Filter\", \"inputs\": [\"a\"], \"condition\": \"x\"},"
+        "\"a\": {\"kind\": \"Filter\", \"inputs\": [\"src\"], \"condition\": \"x\"}}}";
     sb_pipeline *pl = pipeline(f, text);
     assert_int_equal(sb_plan_pipeline(f->a, NULL, pl, NULL, &f->d), 0);
     assert_true(pl->checked);

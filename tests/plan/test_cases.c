@@ -213,7 +213,8 @@ static void run_case(void **state)
     /* Files, in the loader's order: manifest, datasets, configs, subgraphs, pipelines. */
     const char *manifest = "{\"name\": \"t\", \"version\": \"0.1.0\"}\n";
     for (size_t i = 0; i < c->nsections; i++)
-        if (strcmp(c->sections[i].kind, "file") == 0 && strcmp(c->sections[i].arg, "sibyl.json") == 0)
+        if (strcmp(c->sections[i].kind, "file") == 0 &&
+            strcmp(c->sections[i].arg, "sibyl.json") == 0)
             manifest = c->sections[i].body;
     sb_project_parse_manifest(a, p, "sibyl.json", manifest, strlen(manifest), &d);
     static const char *const dirs[] = {"datasets/", "configs/", "subgraphs/", "pipelines/"};
@@ -240,18 +241,34 @@ static void run_case(void **state)
             size_t len = strlen(s->body);
             void *item = NULL;
             switch (k) {
-            case 0: item = sb_spec_parse_dataset(a, name, s->arg, s->body, len, &d); break;
-            case 1: item = sb_spec_parse_config(a, p, name, s->arg, s->body, len, &d); break;
-            case 2: item = sb_spec_parse_pipeline(a, name, s->arg, s->body, len, true, &d); break;
-            case 3: item = sb_spec_parse_pipeline(a, name, s->arg, s->body, len, false, &d); break;
+            case 0:
+                item = sb_spec_parse_dataset(a, name, s->arg, s->body, len, &d);
+                break;
+            case 1:
+                item = sb_spec_parse_config(a, p, name, s->arg, s->body, len, &d);
+                break;
+            case 2:
+                item = sb_spec_parse_pipeline(a, name, s->arg, s->body, len, true, &d);
+                break;
+            case 3:
+                item = sb_spec_parse_pipeline(a, name, s->arg, s->body, len, false, &d);
+                break;
             }
             if (item) slots[count++] = item;
         }
         switch (k) {
-        case 0: p->datasets = (sb_dataset **)slots, p->ndatasets = count; break;
-        case 1: p->configs = (sb_config_instance **)slots, p->nconfigs = count; break;
-        case 2: p->subgraphs = (sb_pipeline **)slots, p->nsubgraphs = count; break;
-        case 3: p->pipelines = (sb_pipeline **)slots, p->npipelines = count; break;
+        case 0:
+            p->datasets = (sb_dataset **)slots, p->ndatasets = count;
+            break;
+        case 1:
+            p->configs = (sb_config_instance **)slots, p->nconfigs = count;
+            break;
+        case 2:
+            p->subgraphs = (sb_pipeline **)slots, p->nsubgraphs = count;
+            break;
+        case 3:
+            p->pipelines = (sb_pipeline **)slots, p->npipelines = count;
+            break;
         }
     }
     sb_project_resolve(a, p, &d);
@@ -301,9 +318,8 @@ static void run_case(void **state)
                 if (port)
                     for (k = 0; k < g->noutputs && strcmp(g->outputs[k], port) != 0; k++) {
                     }
-                sb_plan_print_schema(&actual, g->out_schemas && k < g->noutputs
-                                                  ? g->out_schemas[k]
-                                                  : NULL);
+                sb_plan_print_schema(&actual,
+                                     g->out_schemas && k < g->noutputs ? g->out_schemas[k] : NULL);
             }
         } else if (strcmp(s->kind, "order") == 0) {
             for (size_t k = 0; main_pl && k < main_pl->norder; k++)
@@ -330,8 +346,7 @@ static void run_case(void **state)
     if (!errors_expected && d.errors) {
         failed = true;
         sb_buf_printf(&report, "%s:%u: unexpected errors:\n", c->file, c->line);
-        for (size_t k = 0; k < sb_diags_count(&d); k++)
-            sb_diag_format(&report, sb_diags_at(&d, k));
+        for (size_t k = 0; k < sb_diags_count(&d); k++) sb_diag_format(&report, sb_diags_at(&d, k));
     }
     if (failed) {
         fprintf(stderr, "case \"%s\" failed:\n%s", c->name, sb_buf_str(&report));
@@ -411,9 +426,9 @@ int main(int argc, char **argv)
     }
     struct CMUnitTest *tests = calloc(ncases + 1, sizeof(*tests));
     for (size_t i = 0; i < ncases; i++) {
-        char *label = sb_arena_printf(g_arena, "%s:%u %s",
-                                      cases[i].file + strlen("tests/plan/cases/"), cases[i].line,
-                                      cases[i].name);
+        char *label =
+            sb_arena_printf(g_arena, "%s:%u %s", cases[i].file + strlen("tests/plan/cases/"),
+                            cases[i].line, cases[i].name);
         tests[i].name = label;
         tests[i].test_func = run_case;
         tests[i].initial_state = &cases[i];
