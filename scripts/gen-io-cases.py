@@ -160,6 +160,22 @@ def spark_files(spark):
     with open(os.path.join(d, ".part-00000-a.snappy.parquet.crc"), "wb") as f:
         f.write(b"crc\x00\x01")
 
+    # A table written with partitionBy; part files renamed to stable names.
+    d = os.path.join(PARQUET, "spark_parted")
+    shutil.rmtree(d, ignore_errors=True)
+    parted = spark.createDataFrame(
+        [(1, "a", 2023, "x y"), (2, "b", 2024, None), (3, "c", 2024, "z")],
+        "id bigint, name string, year int, cat string")
+    tmp = tempfile.mkdtemp(prefix="sibyl-pq-")
+    try:
+        parted.coalesce(1).write.partitionBy("year", "cat").parquet(tmp + "/out")
+        for part in sorted(glob.glob(tmp + "/out/*/*/part-*.parquet")):
+            rel = os.path.relpath(os.path.dirname(part), tmp + "/out")
+            os.makedirs(os.path.join(d, rel), exist_ok=True)
+            shutil.copyfile(part, os.path.join(d, rel, "part-00000.parquet"))
+    finally:
+        shutil.rmtree(tmp)
+
 
 def pyarrow_files():
     import pyarrow as pa
@@ -276,7 +292,8 @@ def converter_schema(spark, path):
     from pyspark.sql.types import StructType
 
     if os.path.isdir(path):
-        files = sorted(p for p in glob.glob(path + "/*") if not os.path.basename(p)[0] in "._")
+        files = sorted(p for p in glob.glob(path + "/**", recursive=True)
+                       if os.path.isfile(p) and not os.path.basename(p)[0] in "._")
         path = files[0]
     jvm = spark._jvm
     conf = spark._jsparkSession.sessionState().newHadoopConf()

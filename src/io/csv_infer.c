@@ -259,14 +259,13 @@ static bool at_delim(const csv_cfg *c, const char *s, size_t n, size_t i)
  * end of s). In multiLine mode quoted values may cross line breaks; *pos is
  * left after the record's line break. Fields that need unescaping are built
  * in the arena. */
-static void parse_record(sb_arena *a, const csv_cfg *c, const char *s, size_t n, size_t *pos,
-                         csv_row *row, size_t max_fields)
+static void parse_record(sb_arena *a, sb_arena *strings, const csv_cfg *c, const char *s, size_t n,
+                         size_t *pos, csv_row *row, size_t max_fields)
 {
     size_t i = *pos;
     row->n = 0;
     sb_buf val = SB_BUF_INIT;
     for (;;) {
-        size_t start = i;
         bool store = row->n < max_fields;
         if (c->trim_lead) {
             while (i < n && (unsigned char)s[i] <= ' ' && s[i] != '\n' && s[i] != '\r' &&
@@ -276,7 +275,7 @@ static void parse_record(sb_arena *a, const csv_cfg *c, const char *s, size_t n,
         csv_field f = {0};
         if (c->quote && i < n && s[i] == c->quote) {
             size_t open = i;
-            bool closed = false, unquoted = false;
+            bool unquoted = false;
             sb_buf_reset(&val);
             i++;
             while (i < n) {
@@ -298,7 +297,6 @@ static void parse_record(sb_arena *a, const csv_cfg *c, const char *s, size_t n,
                         while (after < n && (s[after] == ' ' || s[after] == '\t')) after++;
                     if (after >= n || at_delim(c, s, n, after) || s[after] == '\n' ||
                         s[after] == '\r') {
-                        closed = true;
                         i = after;
                         break;
                     }
@@ -319,8 +317,7 @@ static void parse_record(sb_arena *a, const csv_cfg *c, const char *s, size_t n,
                     f.len = i - open;
                 }
             } else if (store) {
-                (void)closed;
-                f.s = sb_arena_strndup(a, sb_buf_str(&val), val.len);
+                f.s = sb_arena_strndup(strings, sb_buf_str(&val), val.len);
                 f.len = val.len;
             }
         } else {
@@ -333,7 +330,6 @@ static void parse_record(sb_arena *a, const csv_cfg *c, const char *s, size_t n,
             f.len = ve - vs;
             f.null = ve == vs;
         }
-        (void)start;
         if (store) row_push(a, row, f);
         if (at_delim(c, s, n, i)) {
             i += c->delim_len;
@@ -563,18 +559,32 @@ static const char **header_names(sb_arena *a, const csv_cfg *c, const csv_row *r
 #define CSV_MAX_COLUMNS 20480
 
 typedef struct csv_state {
-    sb_arena *a;
+    sb_arena *a;       /* the result */
+    sb_arena *scratch; /* values and types of the rows being read, recycled */
     const csv_cfg *c;
     const sb_type **types;
     size_t ncols;
     size_t rows, max_rows;
 } csv_state;
 
+/* Rows between two recyclings of the scratch arena. */
+#define CSV_SCRATCH_ROWS 4096
+
 static void infer_row(csv_state *st, const csv_row *r)
 {
     size_t n = r->n < st->ncols ? r->n : st->ncols;
-    for (size_t i = 0; i < n; i++) st->types[i] = infer_field(st->a, st->c, st->types[i], &r->f[i]);
-    st->rows++;
+    for (size_t i = 0; i < n; i++) {
+        const sb_type *prev = st->types[i];
+        const sb_type *t = infer_field(st->scratch, st->c, prev, &r->f[i]);
+        /* Only decimals are built per value; keep them out of the scratch arena. */
+        if (t != prev && !sb_io_type_eq(t, prev))
+            st->types[i] =
+                t->kind == SB_T_DECIMAL ? sb_type_decimal(st->a, t->precision, t->scale) : t;
+    }
+    if (++st->rows % CSV_SCRATCH_ROWS == 0) {
+        sb_arena_free(st->scratch);
+        st->scratch = sb_arena_new();
+    }
 }
 
 static bool done(const csv_state *st)
@@ -630,7 +640,7 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
     csv_row head = {0};
     bool have_head = false;
     line first = {0};
-    csv_state st = {.a = a, .c = &c, .max_rows = max_rows};
+    csv_state st = {.a = a, .scratch = sb_arena_new(), .c = &c, .max_rows = max_rows};
 
     for (size_t k = 0; k < nin && !done(&st); k++) {
         const char *s = texts[k].data;
@@ -641,7 +651,7 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
                 if (!keep_line(&c, &l)) continue;
                 if (!have_head) {
                     size_t p = 0;
-                    parse_record(a, &c, l.s, l.len, &p, &head, CSV_MAX_COLUMNS + 1);
+                    parse_record(a, a, &c, l.s, l.len, &p, &head, CSV_MAX_COLUMNS + 1);
                     have_head = true;
                     first = l;
                     st.ncols = head.n;
@@ -654,7 +664,7 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
                 if (c.header && l.len == first.len && memcmp(l.s, first.s, l.len) == 0) continue;
                 if (!c.infer) continue;
                 size_t p = 0;
-                parse_record(a, &c, l.s, l.len, &p, &row, st.ncols);
+                parse_record(a, st.scratch, &c, l.s, l.len, &p, &row, st.ncols);
                 infer_row(&st, &row);
             }
         } else {
@@ -670,7 +680,7 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
                     continue;
                 }
                 if (!have_head) {
-                    parse_record(a, &c, s, n, &pos, &head, CSV_MAX_COLUMNS + 1);
+                    parse_record(a, a, &c, s, n, &pos, &head, CSV_MAX_COLUMNS + 1);
                     have_head = true;
                     file_head_dropped = true;
                     st.ncols = head.n;
@@ -681,7 +691,7 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
                     if (c.infer) infer_row(&st, &head);
                     continue;
                 }
-                parse_record(a, &c, s, n, &pos, &row, st.ncols);
+                parse_record(a, st.scratch, &c, s, n, &pos, &row, st.ncols);
                 /* Each file's first record is its header. */
                 if (c.header && !file_head_dropped) {
                     file_head_dropped = true;
@@ -696,6 +706,7 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
     if (!have_head) {
         sb_diags_add(d, SB_SEV_WARNING, "empty-data",
                      "%s: no data to infer a schema from; the schema has no columns", name);
+        sb_arena_free(st.scratch);
         return sb_type_struct(a, NULL, 0);
     }
     const char **names = header_names(a, &c, &head);
@@ -706,9 +717,11 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
         fields[i].type = t->kind == SB_T_NULL ? T(SB_T_STRING) : t;
         fields[i].nullable = true;
     }
+    sb_arena_free(st.scratch);
     return sb_type_struct(a, fields, st.ncols);
 
 too_wide:
+    sb_arena_free(st.scratch);
     sb_diags_add(d, SB_SEV_ERROR, "too-many-columns",
                  "%s: the first record has more than %d columns (Spark's maxColumns)", name,
                  CSV_MAX_COLUMNS);

@@ -161,7 +161,7 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
         if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) i = 3;
         size_t valid = sb_utf8_valid_prefix(data + i, len - i);
         if (valid == len - i || !repair) {
-            out->data = sb_arena_strndup(a, data + i, len - i);
+            out->data = data + i; /* nothing to convert: no copy */
             out->len = len - i;
             return true;
         }
@@ -274,7 +274,7 @@ static bool hidden_name(const char *n)
     return len >= 10 && strcmp(n + len - 10, "._COPYING_") == 0;
 }
 
-static void walk(sb_arena *a, const char *dir, int depth, sb_vec *files, bool *partitioned)
+static void walk(sb_arena *a, const char *dir, int depth, sb_vec *files)
 {
     if (depth > 32 || files->len > 100000) return;
     DIR *dh = opendir(dir);
@@ -286,8 +286,7 @@ static void walk(sb_arena *a, const char *dir, int depth, sb_vec *files, bool *p
         struct stat st;
         if (stat(p, &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            if (strchr(e->d_name, '=')) *partitioned = true;
-            walk(a, p, depth + 1, files, partitioned);
+            walk(a, p, depth + 1, files);
         } else if (S_ISREG(st.st_mode)) {
             sb_vec_push(a, files, p);
         }
@@ -310,23 +309,16 @@ size_t sb_io_list_files(sb_arena *a, const char *path, const char ***out, sb_dia
         return 1;
     }
     sb_vec files = {0};
-    bool partitioned = false;
     size_t plen = strlen(path);
     char *root = sb_arena_strdup(a, path);
     while (plen > 1 && root[plen - 1] == '/') root[--plen] = '\0';
-    walk(a, root, 0, &files, &partitioned);
+    walk(a, root, 0, &files);
     if (files.len == 0) {
         sb_diags_add(d, SB_SEV_ERROR, "no-data-files",
                      "%s: the directory holds no data files to infer a schema from", path);
         return 0;
     }
     qsort(files.items, files.len, sizeof(void *), cmp_str);
-    if (partitioned) {
-        sb_diags_add(d, SB_SEV_WARNING, "partition-columns",
-                     "%s: partition directories (name=value) are not read as columns by sibyl's "
-                     "inference; Spark adds them at the end of the schema",
-                     path);
-    }
     *out = (const char **)files.items;
     return files.len;
 }
@@ -470,23 +462,13 @@ static int cmp_size_desc(const void *x, const void *y)
     return strcmp(p->path, q->path);
 }
 
-const sb_type *sb_io_infer_schema(sb_arena *a, const char *format, const char *path,
-                                  const sb_io_options *opts, size_t max_rows, sb_diags *d)
+/* The data columns: one Parquet footer (all of them with mergeSchema), or a
+ * sample of the text of every file. */
+static const sb_type *infer_data(sb_arena *a, bool csv, bool json, const char **files,
+                                 size_t nfiles, const char *path, const sb_io_options *opts,
+                                 size_t max_rows, sb_diags *d)
 {
-    static const sb_io_options none;
-    if (!opts) opts = &none;
-    bool csv = sb_str_ieq(format, "csv"), json = sb_str_ieq(format, "json"),
-         parquet = sb_str_ieq(format, "parquet");
-    if (!csv && !json && !parquet) {
-        sb_diags_add(d, SB_SEV_ERROR, "unsupported-format",
-                     "%s: sibyl cannot infer the schema of format \"%s\"", path, format);
-        return NULL;
-    }
-    const char **files;
-    size_t nfiles = sb_io_list_files(a, path, &files, d);
-    if (nfiles == 0) return NULL;
-
-    if (parquet) {
+    if (!csv && !json) {
         bool ok = true;
         bool merge = sb_io_opt_bool(opts->merge_schema, false, "mergeSchema", path, d, &ok);
         if (!ok) return NULL;
@@ -513,7 +495,7 @@ const sb_type *sb_io_infer_schema(sb_arena *a, const char *format, const char *p
                 return NULL;
             }
         }
-        return sb_io_as_nullable(a, schema);
+        return schema ? sb_io_as_nullable(a, schema) : NULL;
     }
 
     /* Spark plans text files largest first; the first line it meets (the
@@ -546,4 +528,34 @@ const sb_type *sb_io_infer_schema(sb_arena *a, const char *format, const char *p
     }
     if (csv) return sb_io_csv_infer_inputs(a, in, nin, opts, max_rows, path, d);
     return sb_io_json_infer_inputs(a, in, nin, opts, max_rows, path, d);
+}
+
+const sb_type *sb_io_infer_schema(sb_arena *a, const char *format, const char *path,
+                                  const sb_io_options *opts, size_t max_rows, sb_diags *d)
+{
+    static const sb_io_options none;
+    if (!opts) opts = &none;
+    bool csv = sb_str_ieq(format, "csv"), json = sb_str_ieq(format, "json"),
+         parquet = sb_str_ieq(format, "parquet");
+    if (!csv && !json && !parquet) {
+        sb_diags_add(d, SB_SEV_ERROR, "unsupported-format",
+                     "%s: sibyl cannot infer the schema of format \"%s\"", path, format);
+        return NULL;
+    }
+    const char **files;
+    size_t nfiles = sb_io_list_files(a, path, &files, d);
+    if (nfiles == 0) return NULL;
+    const sb_type *parts = NULL;
+    struct stat pst;
+    if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode)) {
+        char *root = sb_arena_strdup(a, path);
+        size_t rl = strlen(root);
+        while (rl > 1 && root[rl - 1] == '/') root[--rl] = '\0';
+        bool ok;
+        parts = sb_io_partition_columns(a, root, files, nfiles, path, d, &ok);
+        if (!ok) return NULL;
+    }
+    const sb_type *data = infer_data(a, csv, json, files, nfiles, path, opts, max_rows, d);
+    if (!data) return NULL;
+    return sb_io_add_partition_columns(a, data, parts);
 }

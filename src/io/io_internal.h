@@ -23,7 +23,7 @@ bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char
 
 /* Text decoded to UTF-8 for the readers. */
 typedef struct sb_io_text {
-    char *data; /* arena-owned, NUL-terminated */
+    const char *data; /* the input itself when it was valid UTF-8, else arena-owned */
     size_t len;
     size_t invalid;      /* invalid sequences replaced by U+FFFD */
     size_t invalid_line; /* 1-based line of the first one */
@@ -122,6 +122,14 @@ const sb_type *sb_io_csv_infer_inputs(sb_arena *a, const sb_io_input *in, size_t
 const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_t n,
                                        const sb_io_options *opts, size_t max_rows, const char *name,
                                        sb_diags *d);
+
+/* The partition columns of the files under directory `root` (name=value
+ * directories), or NULL when there are none; *ok false after an error. */
+const sb_type *sb_io_partition_columns(sb_arena *a, const char *root, const char *const *files,
+                                       size_t n, const char *name, sb_diags *d, bool *ok);
+/* The data schema with the partition columns: a data column of the same name
+ * takes the partition column's place and type, the others are appended. */
+const sb_type *sb_io_add_partition_columns(sb_arena *a, const sb_type *data, const sb_type *parts);
 
 /* The footer's schema, optionally ignoring the Spark schema a Spark writer
  * stored in it (to check the Parquet-to-Spark conversion on its own). Not

@@ -654,7 +654,8 @@ static bool json_config(sb_arena *a, const sb_io_options *o, const char *name, s
 }
 
 typedef struct json_run {
-    sb_arena *a;
+    sb_arena *a;       /* the result */
+    sb_arena *scratch; /* the types of the records being read, recycled */
     const json_cfg *c;
     root_state root;
     const sb_type *acc; /* NULL until the first record */
@@ -663,14 +664,40 @@ typedef struct json_run {
     sb_buf tmp;
 } json_run;
 
-static void add_record(json_run *r, const char *s, size_t n, const char *file, size_t line)
+/* A copy of t in arena a (types of the scratch arena outlive it this way). */
+static const sb_type *copy_type(sb_arena *a, const sb_type *t)
 {
-    jp p = {.a = r->a, .c = r->c, .s = s, .n = n, .tmp = r->tmp};
+    switch (t->kind) {
+    case SB_T_DECIMAL:
+        return sb_type_decimal(a, t->precision, t->scale);
+    case SB_T_ARRAY:
+        return sb_type_array(a, copy_type(a, t->elem), t->contains_null);
+    case SB_T_MAP:
+        return sb_type_map(a, copy_type(a, t->key), copy_type(a, t->value), t->contains_null);
+    case SB_T_STRUCT: {
+        sb_field *f = sb_arena_alloc(a, (t->nfields ? t->nfields : 1) * sizeof *f);
+        for (size_t i = 0; i < t->nfields; i++) {
+            f[i] = t->fields[i];
+            f[i].type = copy_type(a, t->fields[i].type);
+        }
+        return sb_type_struct(a, f, t->nfields); /* copies the names */
+    }
+    default:
+        return t; /* singletons */
+    }
+}
+
+/* Records between two recyclings of the scratch arena. */
+#define JSON_SCRATCH_RECORDS 1024
+
+static void merge_record(json_run *r, const char *s, size_t n, const char *file, size_t line)
+{
+    jp p = {.a = r->scratch, .c = r->c, .s = s, .n = n, .tmp = r->tmp};
     const sb_type *t = infer_value(&p, true);
     r->tmp = p.tmp;
     r->records++;
     if (!t) {
-        if (p.fatal && !r->fatal) r->fatal = p.fatal;
+        if (p.fatal && !r->fatal) r->fatal = sb_arena_strdup(r->a, p.fatal);
         if (!r->malformed) {
             r->first_bad_line = line;
             r->first_bad_file = file;
@@ -683,9 +710,26 @@ static void add_record(json_run *r, const char *s, size_t n, const char *file, s
             return;
         }
         sb_field f = {.name = r->c->corrupt, .type = T(SB_T_STRING), .nullable = true};
-        t = sb_type_struct(r->a, &f, 1);
+        t = sb_type_struct(r->scratch, &f, 1);
     }
-    r->acc = r->acc ? root_merge(&r->root, r->acc, t) : t;
+    r->root.a = r->scratch;
+    const sb_type *merged = r->acc ? root_merge(&r->root, r->acc, t) : t;
+    if (r->root.failed && !r->first_bad_file) {
+        r->first_bad_line = line;
+        r->first_bad_file = file;
+        r->first_bad_msg = "not a JSON object";
+    }
+    if (!r->acc || !sb_io_type_eq(merged, r->acc)) r->acc = copy_type(r->a, merged);
+}
+
+static void add_record(json_run *r, const char *s, size_t n, const char *file, size_t line)
+{
+    merge_record(r, s, n, file, line);
+    if (r->records % JSON_SCRATCH_RECORDS == 0) {
+        /* r->acc lives in r->a, so the scratch arena can go. */
+        sb_arena_free(r->scratch);
+        r->scratch = sb_arena_new();
+    }
 }
 
 const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_t nin,
@@ -696,7 +740,7 @@ const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_
     if (!opts) opts = &none;
     json_cfg c;
     if (!json_config(a, opts, name, d, &c)) return NULL;
-    json_run r = {.a = a, .c = &c, .max_rows = max_rows};
+    json_run r = {.a = a, .scratch = sb_arena_new(), .c = &c, .max_rows = max_rows};
     r.root.a = a;
     r.root.c = &c;
     r.tmp = (sb_buf)SB_BUF_INIT;
@@ -706,6 +750,7 @@ const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_
         if (!sb_io_decode_text(a, in[k].data, in[k].len, opts->encoding, false, in[k].name, d,
                                &text)) {
             sb_buf_free(&r.tmp);
+            sb_arena_free(r.scratch);
             return NULL;
         }
         if (c.multiline) {
@@ -728,17 +773,20 @@ const sb_type *sb_io_json_infer_inputs(sb_arena *a, const sb_io_input *in, size_
         }
     }
     sb_buf_free(&r.tmp);
+    sb_arena_free(r.scratch);
+    r.root.a = a;
     if (r.fatal) {
         sb_diags_add(d, SB_SEV_ERROR, "infer-failed", "%s: %s", name, r.fatal);
         return NULL;
     }
     if (r.root.failed) {
-        sb_diag *g = sb_diags_add(d, SB_SEV_ERROR, "malformed-record",
-                                  "%s: line %zu of %s is a malformed record (%s) and mode is "
-                                  "FAILFAST",
-                                  name, r.first_bad_line, r.first_bad_file,
-                                  r.first_bad_msg ? r.first_bad_msg : "not an object");
-        (void)g;
+        sb_diag *g =
+            sb_diags_add(d, SB_SEV_ERROR, "malformed-record",
+                         "%s: line %zu of %s is a malformed record (%s) and mode is "
+                         "FAILFAST",
+                         name, r.first_bad_line, r.first_bad_file ? r.first_bad_file : name,
+                         r.first_bad_msg ? r.first_bad_msg : "not a JSON object");
+        sb_diag_set_hint(d, g, "Spark fails the read too; use mode PERMISSIVE or DROPMALFORMED");
         return NULL;
     }
     if (r.malformed && c.mode == MODE_PERMISSIVE) {

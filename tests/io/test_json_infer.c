@@ -66,6 +66,11 @@ static void test_corrupt_records(void **state)
     assert_null(infer(a, "{\"a\":1}\n{\"a\":\n", &ff, 0, &d));
     assert_int_equal(d.errors, 1);
     assert_non_null(strstr(sb_diags_at(&d, 0)->message, "line 2"));
+    /* A record that is not an object fails FAILFAST too, naming its line. */
+    sb_diags_init(&d, a);
+    assert_null(infer(a, "{\"a\":1}\n\n42\n", &ff, 0, &d));
+    assert_int_equal(d.errors, 1);
+    assert_non_null(strstr(sb_diags_at(&d, 0)->message, "line 3 of mem.json"));
     /* PERMISSIVE warns once with the count. */
     sb_diags_init(&d, a);
     assert_non_null(infer(a, "{\"a\":1}\nx\ny\n", NULL, 0, &d));

@@ -15,7 +15,8 @@
 
 #include "io/io_internal.h"
 
-/* The first data file of a case's path (a file, or a directory of parts). */
+/* The first data file of a case's path: the file, or in a directory of part
+ * files (partition directories included) the first by path. */
 static char *first_data_file(sb_arena *a, const char *path)
 {
     struct stat st;
@@ -25,11 +26,11 @@ static char *first_data_file(sb_arena *a, const char *path)
     char *best = NULL;
     struct dirent *e;
     while ((e = readdir(dh)) != NULL) {
-        if (e->d_name[0] == '.' || e->d_name[0] == '_') continue;
+        if (e->d_name[0] == '.' || (e->d_name[0] == '_' && !strchr(e->d_name, '='))) continue;
         if (!best || strcmp(e->d_name, best) < 0) best = sb_arena_strdup(a, e->d_name);
     }
     closedir(dh);
-    return best ? sb_arena_printf(a, "%s/%s", path, best) : NULL;
+    return best ? first_data_file(a, sb_arena_printf(a, "%s/%s", path, best)) : NULL;
 }
 
 static void converter_check(void **state)
