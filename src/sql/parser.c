@@ -40,7 +40,11 @@ typedef struct parser {
     bool failed;
     int quiet; /* > 0 while trying an alternative: failures are not reported */
     int depth;
-    uint8_t *tried; /* per token: a "(query)" attempt starting here already failed */
+    /* per token, the alternatives already tried and failed there (TRY_*):
+     * a failed guess is never repeated, so nested guesses cannot blow up */
+    uint8_t *tried;
+    sb_diags lex_warnings; /* kept apart until we know where the first error is */
+    uint32_t error_at;     /* start of the reported error */
 } parser;
 
 /* ---- token helpers -------------------------------------------------- */
@@ -119,6 +123,7 @@ static void fail_span(parser *p, sb_span span, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = sb_arena_vprintf(p->a, fmt, ap);
     va_end(ap);
+    p->error_at = span.start;
     sb_diags_error(p->d, span, "syntax", "%s", msg);
 }
 
@@ -176,11 +181,12 @@ static void fail_operand(parser *p)
 
 static bool enter(parser *p)
 {
-    if (++p->depth > MAX_NESTING) {
+    if (p->depth >= MAX_NESTING) {
         fail_span(p, peek(p)->span, "expression nested too deeply (more than %d levels)",
                   MAX_NESTING);
         return false;
     }
+    p->depth++;
     return true;
 }
 
@@ -188,6 +194,8 @@ static void leave(parser *p)
 {
     p->depth--;
 }
+
+enum { TRY_PAREN_QUERY = 1, TRY_UNIT_FORM = 2, TRY_POSITION = 4, TRY_OVERLAY = 8 };
 
 /* ---- keyword sets --------------------------------------------------- */
 
@@ -338,7 +346,11 @@ static sb_expr *number_literal(parser *p, const sb_token *t, bool neg, uint32_t 
             if (c != '0') significant = true;
             if (significant) precision++;
         }
-        if (i < len) exp10 = atoi(text + i + 1);
+        if (i < len) {
+            /* clamp: a huge exponent only has to fail the precision check */
+            long x = strtol(text + i + 1, NULL, 10);
+            exp10 = x > 1000 ? 1000 : x < -1000 ? -1000 : (int)x;
+        }
         if (precision == 0) precision = 1;
         scale -= exp10;
         if (scale < 0) {
@@ -749,7 +761,6 @@ static sb_expr *interval_literal(parser *p)
         if (count > 0 || (vlen && is_interval_value_next(p))) {
             const char *vv = value;
             if (*vv == '-' || *vv == '+') vv++;
-            if (*vv == '-' || *vv == '+') vv++;
             size_t dl = strspn(vv, "0123456789.");
             if (dl == 0 || vv[dl] != '\0') {
                 fail_span(p, v->span, "invalid interval value '%s': a value followed by more "
@@ -826,8 +837,9 @@ static bool paren_query_ahead(parser *p)
 static sb_query *try_paren_query(parser *p)
 {
     size_t save = p->pos;
-    if (p->tried[save]) return NULL;
+    if (p->tried[save] & TRY_PAREN_QUERY) return NULL;
     bool failed = p->failed;
+    int depth = p->depth;
     p->quiet++;
     advance(p);
     sb_query *q = parse_query(p);
@@ -839,7 +851,8 @@ static sb_query *try_paren_query(parser *p)
     }
     p->pos = save;
     p->failed = failed;
-    p->tried[save] = 1;
+    p->depth = depth;
+    p->tried[save] |= TRY_PAREN_QUERY;
     return NULL;
 }
 
@@ -856,7 +869,7 @@ static bool parse_call_tail(parser *p, sb_expr *f)
         if (!f->u.func.filter) return false;
         if (!expect(p, SB_TK_RPAREN, "')' to close FILTER (WHERE ...")) return false;
     }
-    if ((is_kw(p, "IGNORE") || is_kw(p, "RESPECT")) && tok_kw(peekn(p, 1), "NULLS")) {
+    while ((is_kw(p, "IGNORE") || is_kw(p, "RESPECT")) && tok_kw(peekn(p, 1), "NULLS")) {
         if (is_kw(p, "IGNORE"))
             f->u.func.ignore_nulls = true;
         else
@@ -998,18 +1011,15 @@ static sb_expr *parse_cast(parser *p)
     if (!expect_kw(p, "AS", sb_arena_printf(p->a, "AS and a type in %s", shown))) return NULL;
     /* the type's text runs to the ')' that closes the CAST */
     size_t first = p->pos;
-    int parens = 0, angles = 0;
+    int parens = 0;
     for (;;) {
         sb_token *t = peek(p);
         if (t->kind == SB_TK_EOF || t->kind == SB_TK_ERROR) break;
         if (t->kind == SB_TK_RPAREN && parens == 0) break;
         if (t->kind == SB_TK_LPAREN) parens++;
         if (t->kind == SB_TK_RPAREN) parens--;
-        if (t->kind == SB_TK_LT) angles++;
-        if (t->kind == SB_TK_GT) angles--;
         advance(p);
     }
-    (void)angles;
     if (p->pos == first) {
         fail_expected(p, "a type after AS");
         return NULL;
@@ -1028,9 +1038,11 @@ static sb_expr *parse_cast(parser *p)
                                           : (sb_span){ts, te};
                 if (sp.end > te) sp.end = te;
                 if (sp.start > sp.end) sp.start = sp.end;
+                p->error_at = sp.start;
                 sb_diag *out = sb_diags_error(p->d, sp, "syntax", "%s", dg->message);
                 if (dg->hint) sb_diag_set_hint(p->d, out, "%s", dg->hint);
             } else {
+                p->error_at = ts;
                 sb_diags_error(p->d, e->u.cast.type_span, "syntax", "invalid type in %s", shown);
             }
         }
@@ -1107,7 +1119,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (!src) return NULL;
         sb_vec_push(p->a, &f->u.func.args, src);
         if (!close_call(p, "EXTRACT", open_at)) return NULL;
-        f->span.end = prev_end(p);
+        if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
     if (sb_str_ieq(w, "SUBSTRING") || sb_str_ieq(w, "SUBSTR")) {
@@ -1132,7 +1144,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
             sb_vec_push(p->a, &f->u.func.args, len);
         }
         if (!close_call(p, kw->text, open_at)) return NULL;
-        f->span.end = prev_end(p);
+        if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
     if (sb_str_ieq(w, "TRIM")) {
@@ -1169,7 +1181,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (chars) sb_vec_push(p->a, &f->u.func.args, chars);
         sb_vec_push(p->a, &f->u.func.args, src);
         if (!close_call(p, "TRIM", open_at)) return NULL;
-        f->span.end = prev_end(p);
+        if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
     if (sb_str_ieq(w, "POSITION")) {
@@ -1181,16 +1193,35 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
             *handled = false;
             return NULL;
         }
+        /* POSITION(a IN b) needs IN right after a value; anything else is
+         * the ordinary call position(a, b[, pos]) */
+        size_t save = p->pos;
+        bool was_failed = p->failed;
+        int depth = p->depth;
+        if (p->tried[save] & TRY_POSITION) {
+            *handled = false;
+            return NULL;
+        }
+        p->quiet++;
         sb_expr *sub = parse_value(p);
-        if (!sub) return NULL;
-        if (!accept_kw(p, "IN")) return finish_call(p, f, sub, open_at);
+        bool in = sub && !p->failed && is_kw(p, "IN");
+        p->quiet--;
+        if (!in) {
+            p->failed = was_failed;
+            p->depth = depth;
+            p->pos = save;
+            p->tried[save] |= TRY_POSITION;
+            *handled = false;
+            return NULL;
+        }
+        advance(p);
         f->u.func.name = "position";
         sb_vec_push(p->a, &f->u.func.args, sub);
         sb_expr *str = parse_value(p);
         if (!str) return NULL;
         sb_vec_push(p->a, &f->u.func.args, str);
         if (!close_call(p, "POSITION", open_at)) return NULL;
-        f->span.end = prev_end(p);
+        if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
     if (sb_str_ieq(w, "OVERLAY")) {
@@ -1202,9 +1233,26 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
             *handled = false;
             return NULL;
         }
+        size_t save = p->pos;
+        bool was_failed = p->failed;
+        int depth = p->depth;
+        if (p->tried[save] & TRY_OVERLAY) {
+            *handled = false;
+            return NULL;
+        }
+        p->quiet++;
         sb_expr *in = parse_value(p);
-        if (!in) return NULL;
-        if (!accept_kw(p, "PLACING")) return finish_call(p, f, in, open_at);
+        bool placing = in && !p->failed && is_kw(p, "PLACING");
+        p->quiet--;
+        if (!placing) {
+            p->failed = was_failed;
+            p->depth = depth;
+            p->pos = save;
+            p->tried[save] |= TRY_OVERLAY;
+            *handled = false;
+            return NULL;
+        }
+        advance(p);
         f->u.func.name = "overlay";
         sb_vec_push(p->a, &f->u.func.args, in);
         sb_expr *rep = parse_value(p);
@@ -1220,7 +1268,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
             sb_vec_push(p->a, &f->u.func.args, len);
         }
         if (!close_call(p, "OVERLAY", open_at)) return NULL;
-        f->span.end = prev_end(p);
+        if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
     static const char *const ADD_NAMES[] = {"TIMESTAMPADD", "DATEADD", NULL};
@@ -1249,23 +1297,29 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
          * call: only three arguments make the unit form */
         size_t save = p->pos;
         bool was_failed = p->failed;
-        p->quiet++;
-        sb_expr *a1 = parse_value(p);
-        bool three = a1 && accept(p, SB_TK_COMMA);
-        p->quiet--;
-        if (!three) {
-            p->failed = was_failed;
-            p->pos = save;
+        int depth = p->depth;
+        if (p->tried[save] & TRY_UNIT_FORM) {
             *handled = false;
             return NULL;
         }
-        sb_expr *a2 = parse_value(p);
-        if (!a2) return NULL;
+        p->quiet++;
+        sb_expr *a1 = parse_value(p);
+        sb_expr *a2 = a1 && !p->failed && accept(p, SB_TK_COMMA) ? parse_value(p) : NULL;
+        bool three = a2 && !p->failed && peek(p)->kind == SB_TK_RPAREN;
+        p->quiet--;
+        if (!three) {
+            p->failed = was_failed;
+            p->depth = depth;
+            p->pos = save;
+            p->tried[save] |= TRY_UNIT_FORM;
+            *handled = false;
+            return NULL;
+        }
         sb_vec_push(p->a, &f->u.func.args, unit);
         sb_vec_push(p->a, &f->u.func.args, a1);
         sb_vec_push(p->a, &f->u.func.args, a2);
         if (!close_call(p, kw->text, open_at)) return NULL;
-        f->span.end = prev_end(p);
+        if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
     *handled = false;
@@ -2147,7 +2201,6 @@ static sb_relation *parse_relation(parser *p)
     bool natural;
     size_t ntok;
     while (left && join_ahead(p, &type, &natural, &ntok)) {
-        sb_token *jt = peek(p);
         p->pos += ntok;
         if (is_kw(p, "LATERAL")) {
             fail_span(p, peek(p)->span, "LATERAL joins are not supported");
@@ -2178,7 +2231,6 @@ static sb_relation *parse_relation(parser *p)
                 break;
             }
         }
-        (void)jt;
         j->span = (sb_span){left->span.start, prev_end(p)};
         left = j;
     }
@@ -2267,14 +2319,12 @@ static bool clause_end(parser *p)
 static bool parse_group_by(parser *p, sb_query *q)
 {
     if (is_kw(p, "ALL")) {
-        sb_token *save = peek(p);
         advance(p);
         if (clause_end(p)) {
             q->u.select.group_by_all = true;
             return true;
         }
         p->pos--;
-        (void)save;
     }
     if (is_kw(p, "GROUPING") && tok_kw(peekn(p, 1), "SETS")) {
         advance(p);
@@ -2517,7 +2567,7 @@ static sb_query *parse_query(parser *p)
     sb_token *first = peek(p);
     sb_vec ctes = {0};
     if (accept_kw(p, "WITH")) {
-        if (is_kw(p, "RECURSIVE")) {
+        if (is_kw(p, "RECURSIVE") && tok_is_ident(peekn(p, 1)) && !tok_kw(peekn(p, 1), "AS")) {
             fail_span(p, peek(p)->span, "WITH RECURSIVE is not supported");
             leave(p);
             return NULL;
@@ -2712,10 +2762,23 @@ static void init(parser *p, sb_arena *a, const char *text, size_t len, sb_diags 
     p->d = d;
     p->src = text ? text : "";
     p->srclen = text ? len : 0;
-    sb_token_list toks = sb_sql_lex(a, p->src, p->srclen, d);
+    sb_diags_init(&p->lex_warnings, a);
+    sb_token_list toks = sb_sql_lex(a, p->src, p->srclen, &p->lex_warnings);
     p->t = toks.items;
     p->n = toks.len;
     p->tried = sb_arena_alloc(a, p->n);
+}
+
+/* Hand over the lexer's warnings: all of them, or after a syntax error only
+ * those before it (text after the error was never really read). */
+static void flush_warnings(parser *p)
+{
+    for (size_t i = 0; i < sb_diags_count(&p->lex_warnings); i++) {
+        sb_diag *w = sb_diags_at(&p->lex_warnings, i);
+        if (p->failed && (!w->has_span || w->span.start >= p->error_at)) continue;
+        sb_diag *c = sb_diags_add_span(p->d, w->severity, w->span, w->code, "%s", w->message);
+        if (w->hint) sb_diag_set_hint(p->d, c, "%s", w->hint);
+    }
 }
 
 static bool finish(parser *p, const char *what)
@@ -2742,9 +2805,9 @@ sb_expr *sb_sql_parse_expr(sb_arena *a, const char *text, size_t len, sb_diags *
         return NULL;
     }
     sb_expr *e = parse_expr(&p);
-    if (!e || !finish(&p, "expression")) return NULL;
-    if (!depth_expr(&p, e, 0)) return NULL;
-    return e;
+    if (e && finish(&p, "expression")) depth_expr(&p, e, 0);
+    flush_warnings(&p);
+    return p.failed ? NULL : e;
 }
 
 sb_query *sb_sql_parse_query(sb_arena *a, const char *text, size_t len, sb_diags *d)
@@ -2756,11 +2819,12 @@ sb_query *sb_sql_parse_query(sb_arena *a, const char *text, size_t len, sb_diags
         return NULL;
     }
     sb_query *q = parse_query(&p);
-    if (!q) return NULL;
-    accept(&p, SB_TK_SEMI);
-    if (!finish(&p, "query")) return NULL;
-    if (!depth_query(&p, q, 0)) return NULL;
-    return q;
+    if (q) {
+        accept(&p, SB_TK_SEMI);
+        if (finish(&p, "query")) depth_query(&p, q, 0);
+    }
+    flush_warnings(&p);
+    return p.failed ? NULL : q;
 }
 
 sb_sort_key *sb_sql_parse_sort_key(sb_arena *a, const char *text, size_t len, sb_diags *d)
@@ -2772,9 +2836,9 @@ sb_sort_key *sb_sql_parse_sort_key(sb_arena *a, const char *text, size_t len, sb
         return NULL;
     }
     sb_sort_key *k = parse_sort_item(&p);
-    if (!k || !finish(&p, "sort key")) return NULL;
-    if (!depth_expr(&p, k->expr, 0)) return NULL;
-    return k;
+    if (k && finish(&p, "sort key")) depth_expr(&p, k->expr, 0);
+    flush_warnings(&p);
+    return p.failed ? NULL : k;
 }
 
 /* Words that must be back-quoted to be read as names: Spark's ANSI reserved
@@ -2790,8 +2854,8 @@ static const char *const RESERVED[] = {
     "JOIN", "LATERAL", "LEADING", "LEFT", "LIKE", "LIMIT", "MINUS", "NATURAL", "NOT", "NULL",
     "OFFSET", "ON", "ONLY", "OR", "ORDER", "OUTER", "OVERLAPS", "PRIMARY", "REFERENCES",
     "REGEXP", "RIGHT", "RLIKE", "SELECT", "SEMI", "SETMINUS", "SOME", "TABLE", "THEN", "TIME",
-    "TO", "TRAILING", "TRUE", "UNION", "UNIQUE", "UNKNOWN", "USING", "WHEN", "WHERE", "WITH",
-    NULL};
+    "TO", "TRAILING", "TRUE", "UNION", "UNIQUE", "UNKNOWN", "USING", "VALUES", "WHEN", "WHERE",
+    "WITH", NULL};
 
 bool sb_sql_is_reserved(const char *name)
 {

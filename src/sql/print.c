@@ -63,18 +63,17 @@ static void print_func_name(sb_buf *out, const char *name)
                                           "INTERSECT", "EXCEPT", "MINUS", "JOIN", "ON", "USING",
                                           "SELECT", "AS", "ESCAPE", "DISTINCT", "ALL", "INNER",
                                           "CROSS", "NATURAL", "LATERAL", NULL};
-    const char *dot = strchr(name, '.');
-    if (dot) {
+    if (strchr(name, '.')) {
         /* db.func: print each part */
         const char *s = name;
         for (;;) {
             const char *e = strchr(s, '.');
             size_t n = e ? (size_t)(e - s) : strlen(s);
-            char part[256];
-            if (n >= sizeof part) n = sizeof part - 1;
+            char *part = sb_xmalloc(n + 1);
             memcpy(part, s, n);
             part[n] = 0;
             sb_sql_print_ident(out, part);
+            free(part);
             if (!e) break;
             sb_buf_putc(out, '.');
             s = e + 1;
@@ -410,9 +409,28 @@ static bool is_trim_family(const sb_expr *e, const char **how)
     return true;
 }
 
+/* extract('YEAR', d) with a plain field name */
+static bool is_extract_form(const sb_expr *e)
+{
+    if (!sb_str_ieq(e->u.func.name, "extract") || e->u.func.args.len != 2 || e->u.func.distinct)
+        return false;
+    const sb_expr *f = e->u.func.args.items[0];
+    if (f->kind != SB_E_LITERAL || f->u.lit.kind != SB_LIT_STRING) return false;
+    if (strlen(f->u.lit.text) != f->u.lit.len || !plain_ident(f->u.lit.text)) return false;
+    return !sb_str_ieq(f->u.lit.text, "FROM");
+}
+
 static void print_func(sb_buf *out, const sb_expr *e)
 {
     const char *how;
+    /* Spark 3.5 reads IGNORE NULLS inside the call of first/last/any_value,
+     * and after the call for the window functions */
+    static const char *const INSIDE[] = {"first", "last", "any_value", "first_value",
+                                         "last_value", NULL};
+    bool inside_nulls = false;
+    if (e->u.func.ignore_nulls && e->u.func.args.len == 1 && !e->u.func.distinct)
+        for (size_t i = 0; INSIDE[i]; i++)
+            if (sb_str_ieq(e->u.func.name, INSIDE[i])) inside_nulls = true;
     if (is_trim_family(e, &how) && !e->u.func.distinct) {
         /* trim(chars, str) is deprecated in call form: use the SQL syntax */
         sb_buf_printf(out, "TRIM(%s ", how);
@@ -420,11 +438,18 @@ static void print_func(sb_buf *out, const sb_expr *e)
         sb_buf_puts(out, " FROM ");
         print_expr(out, e->u.func.args.items[1], P_OR);
         sb_buf_putc(out, ')');
+    } else if (is_extract_form(e)) {
+        /* EXTRACT(YEAR FROM d): the form every Spark version reads */
+        const sb_expr *field = e->u.func.args.items[0];
+        sb_buf_printf(out, "EXTRACT(%s FROM ", field->u.lit.text);
+        print_expr(out, e->u.func.args.items[1], P_CMP);
+        sb_buf_putc(out, ')');
     } else {
         print_func_name(out, e->u.func.name ? e->u.func.name : "");
         sb_buf_putc(out, '(');
         if (e->u.func.distinct) sb_buf_puts(out, "DISTINCT ");
         print_list(out, &e->u.func.args, P_LAMBDA);
+        if (inside_nulls) sb_buf_puts(out, " IGNORE NULLS");
         sb_buf_putc(out, ')');
     }
     if (e->u.func.filter) {
@@ -432,7 +457,7 @@ static void print_func(sb_buf *out, const sb_expr *e)
         print_expr(out, e->u.func.filter, P_OR);
         sb_buf_putc(out, ')');
     }
-    if (e->u.func.ignore_nulls) sb_buf_puts(out, " IGNORE NULLS");
+    if (e->u.func.ignore_nulls && !inside_nulls) sb_buf_puts(out, " IGNORE NULLS");
     if (e->u.func.respect_nulls) sb_buf_puts(out, " RESPECT NULLS");
     if (e->u.func.over) {
         sb_buf_puts(out, " OVER ");
@@ -932,7 +957,10 @@ static void java_decimal(sb_buf *out, const char *t)
         if (dot) scale++;
     }
     digits[nd] = 0;
-    if (*c) scale -= atoi(c + 1);
+    if (*c) {
+        long x = strtol(c + 1, NULL, 10);
+        scale -= x > 1000 ? 1000 : x < -1000 ? -1000 : (int)x;
+    }
     char *d = digits;
     while (nd > 1 && *d == '0') {
         d++;
@@ -976,40 +1004,71 @@ static void java_integer(sb_buf *out, const char *t)
     sb_buf_puts(out, t);
 }
 
+/* Digits at *p (between min and max of them) as a number, or -1. */
+static long read_digits(const char **p, int min, int max)
+{
+    long v = 0;
+    int n = 0;
+    while (**p >= '0' && **p <= '9' && n < max) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return n >= min ? v : -1;
+}
+
+/* yyyy[-m[-d]] at *p into y, m, d; false when it is not a date. */
+static bool read_date(const char **p, long *y, long *m, long *d)
+{
+    *m = *d = 1;
+    if ((*y = read_digits(p, 4, 7)) < 0) return false;
+    if (**p == '-') {
+        (*p)++;
+        if ((*m = read_digits(p, 1, 2)) < 0) return false;
+        if (**p == '-') {
+            (*p)++;
+            if ((*d = read_digits(p, 1, 2)) < 0) return false;
+        }
+    }
+    return true;
+}
+
 /* TIMESTAMP '2024-1-2 3:04' -> '2024-01-02 03:04:00' as Spark formats it
  * (when the text has no zone; otherwise it is kept). */
 static void pretty_timestamp(sb_buf *out, const char *t)
 {
-    int y, mo = 1, d = 1, h = 0, mi = 0, s = 0, n = 0;
-    char frac[16] = "";
+    long y, mo, d, h = 0, mi = 0, s = 0;
+    char frac[8] = "";
     int fl = 0;
     while (*t == ' ') t++;
     const char *p = t;
-    if (sscanf(p, "%d%n", &y, &n) == 1 && n >= 4) {
-        p += n;
-        if (*p == '-' && sscanf(p + 1, "%d%n", &mo, &n) == 1) {
-            p += 1 + n;
-            if (*p == '-' && sscanf(p + 1, "%d%n", &d, &n) == 1) p += 1 + n;
-        }
+    if (read_date(&p, &y, &mo, &d)) {
+        bool ok = true;
         if (*p == ' ' || *p == 'T') {
             p++;
-            if (sscanf(p, "%d:%d%n", &h, &mi, &n) == 2) {
-                p += n;
-                if (*p == ':' && sscanf(p + 1, "%d%n", &s, &n) == 1) {
-                    p += 1 + n;
-                    if (*p == '.') {
-                        p++;
-                        while (*p >= '0' && *p <= '9' && fl < 6) frac[fl++] = *p++;
-                        while (*p >= '0' && *p <= '9') p++;
-                        while (fl > 0 && frac[fl - 1] == '0') fl--;
-                        frac[fl] = 0;
-                    }
+            h = read_digits(&p, 1, 2);
+            if (h < 0 || *p != ':') ok = false;
+            if (ok) {
+                p++;
+                mi = read_digits(&p, 1, 2);
+                if (mi < 0) ok = false;
+            }
+            if (ok && *p == ':') {
+                p++;
+                s = read_digits(&p, 1, 2);
+                if (s < 0) ok = false;
+                if (ok && *p == '.') {
+                    p++;
+                    while (*p >= '0' && *p <= '9' && fl < 6) frac[fl++] = *p++;
+                    while (*p >= '0' && *p <= '9') p++;
+                    while (fl > 0 && frac[fl - 1] == '0') fl--;
+                    frac[fl] = 0;
                 }
             }
         }
         while (*p == ' ') p++;
-        if (*p == 0) {
-            sb_buf_printf(out, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
+        if (ok && *p == 0) {
+            sb_buf_printf(out, "%04ld-%02ld-%02ld %02ld:%02ld:%02ld", y, mo, d, h, mi, s);
             if (fl) sb_buf_printf(out, ".%s", frac);
             return;
         }
@@ -1019,16 +1078,11 @@ static void pretty_timestamp(sb_buf *out, const char *t)
 
 static void pretty_date(sb_buf *out, const char *t)
 {
-    int y, mo = 1, d = 1, n = 0;
+    long y, mo, d;
     while (*t == ' ') t++;
     const char *p = t;
-    if (sscanf(p, "%d%n", &y, &n) == 1 && n >= 4 && y >= 0) {
-        p += n;
-        if (*p == '-' && sscanf(p + 1, "%d%n", &mo, &n) == 1) {
-            p += 1 + n;
-            if (*p == '-' && sscanf(p + 1, "%d%n", &d, &n) == 1) p += 1 + n;
-        }
-        sb_buf_printf(out, "%04d-%02d-%02d", y, mo, d);
+    if (read_date(&p, &y, &mo, &d)) {
+        sb_buf_printf(out, "%04ld-%02ld-%02ld", y, mo, d);
         return;
     }
     sb_buf_puts(out, t);
@@ -1157,6 +1211,14 @@ static void pretty_func(sb_buf *out, const sb_expr *e, pretty_ctx *c)
         sb_buf_putc(out, '(');
         pretty(out, args->items[0], c);
         sb_buf_puts(out, sb_str_ieq(n, "isnull") ? " IS NULL)" : " IS NOT NULL)");
+    } else if ((sb_str_ieq(n, "rlike") || sb_str_ieq(n, "regexp")) && na == 2) {
+        sb_buf_puts(out, "RLIKE(");
+        pretty_list(out, args, c);
+        sb_buf_putc(out, ')');
+    } else if (sb_str_ieq(n, "like") && na == 2) {
+        pretty(out, args->items[0], c);
+        sb_buf_puts(out, " LIKE ");
+        pretty(out, args->items[1], c);
     } else if (sb_str_ieq(n, "extract") && na == 2) {
         sb_buf_puts(out, "extract(");
         pretty(out, args->items[0], c);
@@ -1180,6 +1242,9 @@ static void pretty_func(sb_buf *out, const sb_expr *e, pretty_ctx *c)
             sb_buf_puts(out, ", 2147483647");
         else if (sb_str_ieq(n, "split") && na == 2)
             sb_buf_puts(out, ", -1");
+        else if ((sb_str_ieq(n, "regexp_replace") && na == 3) ||
+                 (sb_str_ieq(n, "regexp_extract") && na == 2))
+            sb_buf_puts(out, ", 1");
         else if ((sb_str_ieq(n, "locate") || sb_str_ieq(n, "position")) && na == 2)
             sb_buf_puts(out, ", 1");
         else if (sb_str_ieq(n, "lead") && na >= 1 && na < 3)
@@ -1362,9 +1427,16 @@ static void pretty(sb_buf *out, const sb_expr *e, pretty_ctx *c)
             sb_buf_puts(out, ", ");
             pretty(out, e->u.like.pattern, c);
             sb_buf_putc(out, ')');
+        } else if (e->u.like.kind == SB_RLIKE) {
+            /* RLike.sql: RLIKE(x, p) */
+            sb_buf_puts(out, "RLIKE(");
+            pretty(out, e->u.like.arg, c);
+            sb_buf_puts(out, ", ");
+            pretty(out, e->u.like.pattern, c);
+            sb_buf_putc(out, ')');
         } else {
             pretty(out, e->u.like.arg, c);
-            sb_buf_puts(out, e->u.like.kind == SB_LIKE ? " LIKE " : " RLIKE ");
+            sb_buf_puts(out, " LIKE ");
             pretty(out, e->u.like.pattern, c);
             if (e->u.like.escape && strcmp(e->u.like.escape, "\\") != 0)
                 sb_buf_printf(out, " ESCAPE '%s'", e->u.like.escape);
@@ -1430,6 +1502,9 @@ const char *sb_sql_auto_name(sb_arena *a, const sb_expr *e)
 {
     if (!e) return "";
     if (e->kind == SB_E_COLUMN) return e->u.column.parts[e->u.column.nparts - 1];
+    /* Spark (ResolveAliases): a cast of a column keeps the column's name */
+    if (e->kind == SB_E_CAST && e->u.cast.arg && e->u.cast.arg->kind == SB_E_COLUMN)
+        return e->u.cast.arg->u.column.parts[e->u.cast.arg->u.column.nparts - 1];
     sb_buf b = SB_BUF_INIT;
     pretty_ctx c = {0};
     pretty(&b, e, &c);

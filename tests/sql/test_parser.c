@@ -419,6 +419,30 @@ static void test_deep_nesting(void **state)
     sb_arena_free(a);
 }
 
+/* Forms the parser has to guess at (a unit first argument, POSITION(a IN b),
+ * a parenthesized query) nested inside each other must not take time
+ * exponential in the nesting. */
+static void test_nested_guesses(void **state)
+{
+    (void)state;
+    sb_arena *a = sb_arena_new();
+    sb_diags d;
+    static const char *const opens[] = {"datediff(day, (a, ", "position((a, ", "overlay((a, ",
+                                        "((("};
+    for (size_t k = 0; k < SB_COUNTOF(opens); k++) {
+        sb_buf b = SB_BUF_INIT;
+        for (int i = 0; i < 60; i++) sb_buf_puts(&b, opens[k]);
+        sb_buf_puts(&b, "x");
+        sb_diags_init(&d, a);
+        /* unbalanced on purpose: it must fail, and fail fast */
+        assert_null(sb_sql_parse_expr(a, b.data, b.len, &d));
+        assert_int_equal(sb_diags_count(&d), 1);
+        assert_true(sb_arena_used(a) < 64u * 1024 * 1024);
+        sb_buf_free(&b);
+    }
+    sb_arena_free(a);
+}
+
 static void test_long_chains(void **state)
 {
     (void)state;
@@ -522,6 +546,32 @@ static void test_reserved(void **state)
     sb_arena_free(a);
 }
 
+static void test_warnings_before_errors(void **state)
+{
+    (void)state;
+    sb_arena *a = sb_arena_new();
+    sb_diags d;
+    sb_diags_init(&d, a);
+    /* a warning before the error is kept; one after it is not: the text
+     * after a syntax error was never really read */
+    const char *in = "'\\q' || '\\w' + + ) || '\\e'";
+    assert_null(sb_sql_parse_expr(a, in, strlen(in), &d));
+    size_t warnings = 0, errors = 0;
+    for (size_t i = 0; i < sb_diags_count(&d); i++) {
+        if (sb_diags_at(&d, i)->severity == SB_SEV_WARNING) warnings++;
+        if (sb_diags_at(&d, i)->severity == SB_SEV_ERROR) errors++;
+    }
+    assert_int_equal(errors, 1);
+    assert_int_equal(warnings, 2);
+    /* on success every warning is there */
+    sb_diags_init(&d, a);
+    const char *ok = "'\\q' = '\\w'";
+    assert_non_null(sb_sql_parse_expr(a, ok, strlen(ok), &d));
+    assert_int_equal(sb_diags_count(&d), 2);
+    assert_int_equal(d.warnings, 2);
+    sb_arena_free(a);
+}
+
 static void test_sort_key_defaults(void **state)
 {
     (void)state;
@@ -552,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),     cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_long_chains),      cmocka_unit_test(test_names_and_spans),
         cmocka_unit_test(test_reserved),         cmocka_unit_test(test_sort_key_defaults),
+        cmocka_unit_test(test_warnings_before_errors), cmocka_unit_test(test_nested_guesses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
