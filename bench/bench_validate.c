@@ -5,6 +5,7 @@
  * SQLStatement gems with realistic expressions.
  *
  *   build/bench/bench_validate [GEMS] [ITERATIONS]
+ *   build/bench/bench_validate --dump DIR [GEMS]   write the pipeline as a project
  *
  * Prints the median and best time per validation (parse the file, parse
  * and type-check every expression, propagate schemas) and the arena bytes used.
@@ -108,8 +109,26 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* A project holding the benchmark pipeline, for peers to check the same thing. */
+static int dump_project(const char *dir, int ngems)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "mkdir -p '%s/pipelines'", dir);
+    if (system(path) != 0) return 1;
+    snprintf(path, sizeof path, "%s/sibyl.json", dir);
+    const char *manifest = "{\n  \"name\": \"bench\",\n  \"version\": \"0.1.0\"\n}\n";
+    if (sb_write_file_atomic(path, manifest, strlen(manifest)) != 0) return 1;
+    char *text = make_pipeline(ngems);
+    snprintf(path, sizeof path, "%s/pipelines/bench.json", dir);
+    int rc = sb_write_file_atomic(path, text, strlen(text));
+    free(text);
+    return rc != 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "--dump") == 0)
+        return dump_project(argv[2], argc > 3 ? atoi(argv[3]) : 200);
     int ngems = argc > 1 ? atoi(argv[1]) : 200;
     int iterations = argc > 2 ? atoi(argv[2]) : 200;
     if (ngems < 3 || iterations < 1) {
