@@ -27,23 +27,14 @@ static const char *const parquet_options[] = {"mergeSchema", "compression",
 sb_dataset *sb_spec_parse_dataset(sb_arena *a, const char *name, const char *file,
                                   const char *text, size_t len, sb_diags *d)
 {
-    sb_diag_context ctx = {.file = file};
-    sb_diags_set_context(d, &ctx);
-    sb_json *root = sb_json_parse(a, text, len, d);
-    sb_diags_clear_context(d);
+    sb_reader r;
+    const sb_json *root = sb_reader_parse_file(&r, a, file, text, len, "a dataset file", d);
     if (!root) return NULL;
-    sb_reader r = {.a = a, .d = d, .file = sb_arena_strdup(a, file)};
     sb_dataset *ds = sb_arena_alloc(a, sizeof(*ds));
     ds->name = sb_arena_strdup(a, name);
     ds->file = r.file;
     ds->line = root->line;
     ds->col = root->col;
-    if (root->kind != SB_JSON_OBJECT) {
-        sb_reader_error(&r, root, NULL, "wrong-json-type",
-                        "a dataset file holds a JSON object, found %s",
-                        sb_json_kind_name(root->kind));
-        return NULL;
-    }
     static const char *const keys[] = {"format", "path", "options", "schema", "description",
                                        NULL};
     sb_reader_unknown_keys(&r, root, "", keys, "a dataset");

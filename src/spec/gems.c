@@ -128,29 +128,6 @@ static void read_source(sb_reader *r, sb_gem *gem, const sb_json *g)
     gem->u.source.dataset = sb_reader_name(r, g, "", "dataset", true);
 }
 
-static bool json_fits_type(const sb_json *v, const sb_type *t)
-{
-    switch (t->kind) {
-    case SB_T_BOOLEAN: return v->kind == SB_JSON_BOOL;
-    case SB_T_BYTE:
-    case SB_T_SHORT:
-    case SB_T_INT:
-    case SB_T_LONG: return v->kind == SB_JSON_NUMBER && v->u.number.is_integer;
-    case SB_T_FLOAT:
-    case SB_T_DOUBLE: return v->kind == SB_JSON_NUMBER;
-    case SB_T_DECIMAL: return v->kind == SB_JSON_NUMBER || v->kind == SB_JSON_STRING;
-    case SB_T_STRING:
-    case SB_T_BINARY:
-    case SB_T_DATE:
-    case SB_T_TIMESTAMP:
-    case SB_T_TIMESTAMP_NTZ: return v->kind == SB_JSON_STRING;
-    case SB_T_ARRAY: return v->kind == SB_JSON_ARRAY;
-    case SB_T_MAP:
-    case SB_T_STRUCT: return v->kind == SB_JSON_OBJECT;
-    default: return false;
-    }
-}
-
 static void read_seed(sb_reader *r, sb_gem *gem, const sb_json *g)
 {
     static const char *const own[] = {"schema", "rows", NULL};
@@ -185,7 +162,7 @@ static void read_seed(sb_reader *r, sb_gem *gem, const sb_json *g)
                                     "column `%s` is not nullable but the value is null", f->name);
                 continue;
             }
-            if (!json_fits_type(v, f->type))
+            if (!sb_reader_value_fits(v, f->type))
                 sb_reader_error(r, v, vpath, "seed-type",
                                 "column `%s` has type %s; a JSON %s does not fit it%s", f->name,
                                 sb_type_str(r->a, f->type), sb_json_kind_name(v->kind),

@@ -12,32 +12,17 @@
 static bool config_value_fits(const sb_json *v, const sb_type *t, const char **why)
 {
     *why = NULL;
-    switch (t->kind) {
-    case SB_T_BOOLEAN: return v->kind == SB_JSON_BOOL;
-    case SB_T_BYTE:
-    case SB_T_SHORT:
-    case SB_T_INT:
-    case SB_T_LONG: return v->kind == SB_JSON_NUMBER && v->u.number.is_integer;
-    case SB_T_FLOAT:
-    case SB_T_DOUBLE: return v->kind == SB_JSON_NUMBER;
-    case SB_T_DECIMAL: return v->kind == SB_JSON_NUMBER || v->kind == SB_JSON_STRING;
-    case SB_T_STRING: return v->kind == SB_JSON_STRING;
-    case SB_T_DATE:
-        if (v->kind != SB_JSON_STRING) return false;
-        {
-            int y, m, dd;
-            char tail;
-            if (sscanf(v->u.string.s, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3 || m < 1 ||
-                m > 12 || dd < 1 || dd > 31) {
-                *why = "a date is written \"YYYY-MM-DD\"";
-                return false;
-            }
+    if (!sb_type_is_atomic(t) || !sb_reader_value_fits(v, t)) return false;
+    if (t->kind == SB_T_DATE) {
+        int y, m, dd;
+        char tail;
+        if (sscanf(v->u.string.s, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3 || m < 1 || m > 12 ||
+            dd < 1 || dd > 31) {
+            *why = "a date is written \"YYYY-MM-DD\"";
+            return false;
         }
-        return true;
-    case SB_T_TIMESTAMP:
-    case SB_T_TIMESTAMP_NTZ: return v->kind == SB_JSON_STRING;
-    default: return false;
     }
+    return true;
 }
 
 static void check_value(sb_reader *r, const sb_json *v, const char *field, const sb_config_var *var)
@@ -64,17 +49,9 @@ sb_project *sb_project_new(sb_arena *a, const char *root)
 int sb_project_parse_manifest(sb_arena *a, sb_project *p, const char *file, const char *text,
                               size_t len, sb_diags *d)
 {
-    sb_diag_context ctx = {.file = file};
-    sb_diags_set_context(d, &ctx);
-    sb_json *root = sb_json_parse(a, text, len, d);
-    sb_diags_clear_context(d);
+    sb_reader r;
+    const sb_json *root = sb_reader_parse_file(&r, a, file, text, len, "the manifest", d);
     if (!root) return -1;
-    sb_reader r = {.a = a, .d = d, .file = sb_arena_strdup(a, file)};
-    if (root->kind != SB_JSON_OBJECT) {
-        sb_reader_error(&r, root, NULL, "wrong-json-type",
-                        "the manifest holds a JSON object, found %s", sb_json_kind_name(root->kind));
-        return -1;
-    }
     static const char *const keys[] = {"name", "version", "spark", "description", "config", NULL};
     sb_reader_unknown_keys(&r, root, "", keys, "the manifest");
     sb_spec_text name = sb_reader_name(&r, root, "", "name", true);
@@ -143,18 +120,9 @@ sb_config_instance *sb_spec_parse_config(sb_arena *a, const sb_project *p, const
                                          const char *file, const char *text, size_t len,
                                          sb_diags *d)
 {
-    sb_diag_context ctx = {.file = file};
-    sb_diags_set_context(d, &ctx);
-    sb_json *root = sb_json_parse(a, text, len, d);
-    sb_diags_clear_context(d);
+    sb_reader r;
+    const sb_json *root = sb_reader_parse_file(&r, a, file, text, len, "a configuration file", d);
     if (!root) return NULL;
-    sb_reader r = {.a = a, .d = d, .file = sb_arena_strdup(a, file)};
-    if (root->kind != SB_JSON_OBJECT) {
-        sb_reader_error(&r, root, NULL, "wrong-json-type",
-                        "a configuration file holds a JSON object, found %s",
-                        sb_json_kind_name(root->kind));
-        return NULL;
-    }
     static const char *const keys[] = {"values", "description", NULL};
     sb_reader_unknown_keys(&r, root, "", keys, "a configuration");
     sb_config_instance *c = sb_arena_alloc(a, sizeof(*c));

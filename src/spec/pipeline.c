@@ -104,22 +104,14 @@ static void read_canvas(sb_reader *r, const sb_json *canvas, const sb_pipeline *
 sb_pipeline *sb_spec_parse_pipeline(sb_arena *a, const char *name, const char *file,
                                     const char *text, size_t len, bool is_subgraph, sb_diags *d)
 {
-    sb_diag_context ctx = {.file = file};
-    sb_diags_set_context(d, &ctx);
-    sb_json *root = sb_json_parse(a, text, len, d);
-    sb_diags_clear_context(d);
+    sb_reader r;
+    const sb_json *root = sb_reader_parse_file(&r, a, file, text, len,
+                                               is_subgraph ? "a subgraph file" : "a pipeline file", d);
     if (!root) return NULL;
-    sb_reader r = {.a = a, .d = d, .file = sb_arena_strdup(a, file)};
     sb_pipeline *pl = sb_arena_alloc(a, sizeof(*pl));
     pl->name = sb_arena_strdup(a, name);
     pl->file = r.file;
     pl->is_subgraph = is_subgraph;
-    if (root->kind != SB_JSON_OBJECT) {
-        sb_reader_error(&r, root, NULL, "wrong-json-type",
-                        "a %s file holds a JSON object, found %s",
-                        is_subgraph ? "subgraph" : "pipeline", sb_json_kind_name(root->kind));
-        return pl;
-    }
     static const char *const pipeline_keys[] = {"canvas", "description", "gems", NULL};
     static const char *const subgraph_keys[] = {"canvas", "description", "gems", "inputs",
                                                 "output", NULL};

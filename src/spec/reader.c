@@ -249,6 +249,46 @@ void sb_reader_unknown_keys(sb_reader *r, const sb_json *obj, const char *path,
     }
 }
 
+const sb_json *sb_reader_parse_file(sb_reader *r, sb_arena *a, const char *file, const char *text,
+                                    size_t len, const char *what, sb_diags *d)
+{
+    *r = (sb_reader){.a = a, .d = d, .file = sb_arena_strdup(a, file)};
+    sb_diag_context ctx = {.file = file};
+    sb_diags_set_context(d, &ctx);
+    sb_json *root = sb_json_parse(a, text, len, d);
+    sb_diags_clear_context(d);
+    if (!root) return NULL;
+    if (root->kind != SB_JSON_OBJECT) {
+        sb_reader_error(r, root, NULL, "wrong-json-type", "%s holds a JSON object, found %s", what,
+                        sb_json_kind_name(root->kind));
+        return NULL;
+    }
+    return root;
+}
+
+bool sb_reader_value_fits(const sb_json *v, const sb_type *t)
+{
+    switch (t->kind) {
+    case SB_T_BOOLEAN: return v->kind == SB_JSON_BOOL;
+    case SB_T_BYTE:
+    case SB_T_SHORT:
+    case SB_T_INT:
+    case SB_T_LONG: return v->kind == SB_JSON_NUMBER && v->u.number.is_integer;
+    case SB_T_FLOAT:
+    case SB_T_DOUBLE: return v->kind == SB_JSON_NUMBER;
+    case SB_T_DECIMAL: return v->kind == SB_JSON_NUMBER || v->kind == SB_JSON_STRING;
+    case SB_T_STRING:
+    case SB_T_BINARY:
+    case SB_T_DATE:
+    case SB_T_TIMESTAMP:
+    case SB_T_TIMESTAMP_NTZ: return v->kind == SB_JSON_STRING;
+    case SB_T_ARRAY: return v->kind == SB_JSON_ARRAY;
+    case SB_T_MAP:
+    case SB_T_STRUCT: return v->kind == SB_JSON_OBJECT;
+    default: return false;
+    }
+}
+
 const sb_type *sb_reader_schema(sb_reader *r, const sb_json *obj, const char *path,
                                 const char *key, bool required)
 {

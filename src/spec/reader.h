@@ -53,6 +53,17 @@ void sb_reader_unknown_keys(sb_reader *r, const sb_json *obj, const char *path,
 const char *sb_reader_path(sb_reader *r, const char *path, const char *key);
 const char *sb_reader_index(sb_reader *r, const char *path, size_t index);
 
+/* Parse a project file that must hold a JSON object; `what` names it in the
+ * error ("a dataset file"). Initializes *r for the file. NULL after a
+ * diagnostic when the text is not JSON or not an object. */
+const sb_json *sb_reader_parse_file(sb_reader *r, sb_arena *a, const char *file, const char *text,
+                                    size_t len, const char *what, sb_diags *d);
+
+/* Does a JSON value have the shape that a value of Spark type t is written
+ * in (numbers for numeric types, strings for text, dates, timestamps and
+ * decimals, arrays for arrays, objects for maps and structs)? */
+bool sb_reader_value_fits(const sb_json *v, const sb_type *t);
+
 /* A schema: array of {name, type, nullable}. Returns a struct type or NULL. */
 const sb_type *sb_reader_schema(sb_reader *r, const sb_json *obj, const char *path,
                                 const char *key, bool required);
