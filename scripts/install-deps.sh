@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config   # the build
   libcmocka-dev                                   # unit tests
   libsqlite3-dev libpq-dev                        # metadata store (SQLite, PostgreSQL client)
+  libmicrohttpd-dev libsodium-dev                 # sibyl serve: HTTP, passwords, secrets at rest
   postgresql                                      # PostgreSQL server for the store tests
   clang libclang-rt-14-dev                        # libFuzzer targets
   python3 python3-venv                            # Spark harness and test tools

@@ -1,0 +1,410 @@
+/*
+ * http.c — the HTTP layer on libmicrohttpd: connections, body limits,
+ * timeouts, per-thread store connections, dispatch to the route table,
+ * access logs, counters for /metrics and the graceful stop.
+ *
+ * A request's memory is one arena, freed when libmicrohttpd reports the
+ * request complete. Bodies are collected up to the configured limit; a
+ * larger Content-Length is refused before its body is read, and a chunked
+ * body that grows past the limit is drained and answered with 413.
+ */
+#define _GNU_SOURCE
+#include "server/server_internal.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct req_ctx {
+    sb_arena *a;
+    sb_buf body;
+    bool too_large;
+    bool answered;
+    struct timespec start;
+} req_ctx;
+
+/* ---- per-thread store connections --------------------------------------- */
+
+static pthread_mutex_t stores_mu = PTHREAD_MUTEX_INITIALIZER;
+static sb_store **stores;
+static size_t nstores, cap_stores;
+static _Thread_local sb_store *thread_store;
+static _Thread_local sb_server *thread_store_owner;
+
+static sb_store *store_for_thread(sb_server *s)
+{
+    if (thread_store && thread_store_owner == s) return thread_store;
+    sb_store *st = NULL;
+    sb_store_options opt = {.no_migrate = true};
+    int rc = s->cfg.store_url ? sb_store_open(s->cfg.store_url, &opt, &st)
+                              : sb_store_open_dir(s->cfg.data_dir, &opt, &st);
+    if (rc != SB_STORE_OK) {
+        fprintf(stderr, "sibyl serve: cannot open the store: %s\n", sb_store_errmsg(st));
+        sb_store_close(st);
+        return NULL;
+    }
+    pthread_mutex_lock(&stores_mu);
+    if (nstores == cap_stores) {
+        cap_stores = cap_stores ? cap_stores * 2 : 8;
+        stores = sb_xrealloc(stores, cap_stores * sizeof *stores);
+    }
+    stores[nstores++] = st;
+    pthread_mutex_unlock(&stores_mu);
+    thread_store = st;
+    thread_store_owner = s;
+    return st;
+}
+
+static void close_stores(void)
+{
+    pthread_mutex_lock(&stores_mu);
+    for (size_t i = 0; i < nstores; i++) sb_store_close(stores[i]);
+    free(stores);
+    stores = NULL;
+    nstores = cap_stores = 0;
+    pthread_mutex_unlock(&stores_mu);
+}
+
+/* ---- logs and counters ----------------------------------------------------- */
+
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                        0.05,   0.1,   0.25,   0.5,   1.0};
+
+static void record(sb_server *s, sb_req *r, double secs, const char *remote)
+{
+    int cls = r->status / 100;
+    if (cls >= 1 && cls <= 5) atomic_fetch_add(&s->requests[cls], 1);
+    size_t b = 0;
+    while (b < SB_COUNTOF(latency_bounds) && secs > latency_bounds[b]) b++;
+    atomic_fetch_add(&s->latency_buckets[b], 1);
+    atomic_fetch_add(&s->latency_sum_us, (long)(secs * 1e6));
+    atomic_fetch_add(&s->bytes_out, (long)r->out.len);
+    if (!s->cfg.access_log) return;
+    /* One JSON object per line; never the query string, headers or body,
+     * which may hold secrets. */
+    sb_buf line = SB_BUF_INIT;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    sb_buf_printf(&line, "{\"ts\":%lld.%03ld,\"method\":", (long long)now.tv_sec,
+                  now.tv_nsec / 1000000);
+    sb_json_write_string(&line, r->method, strlen(r->method));
+    sb_buf_puts(&line, ",\"path\":");
+    sb_json_write_string(&line, r->path, strlen(r->path));
+    if (r->route) {
+        sb_buf_puts(&line, ",\"route\":");
+        sb_json_write_string(&line, r->route, strlen(r->route));
+    }
+    sb_buf_printf(&line, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f", r->status, r->out.len,
+                  secs * 1000);
+    if (r->authed)
+        sb_buf_printf(&line, ",\"tenant\":%lld,\"user\":%lld", (long long)r->who.tenant_id,
+                      (long long)r->who.user_id);
+    sb_buf_puts(&line, ",\"remote\":");
+    sb_json_write_string(&line, remote, strlen(remote));
+    sb_buf_puts(&line, "}\n");
+    fputs(line.data, stderr);
+    sb_buf_free(&line);
+}
+
+static const char *remote_of(struct MHD_Connection *c, char *buf, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(buf, n, "?");
+    if (!ci || !ci->client_addr) return buf;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                  (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                  (socklen_t)n);
+    return buf;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static void dispatch(sb_req *r)
+{
+    bool mismatch = false;
+    const sb_route *rt = sb_route_match(r, r->method, r->path, &mismatch);
+    if (!rt && strcmp(r->method, "HEAD") == 0) rt = sb_route_match(r, "GET", r->path, &mismatch);
+    if (!rt) {
+        if (mismatch)
+            sb_req_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method,
+                         r->path);
+        else
+            sb_req_error(r, 404, "not_found", "no such endpoint: %s", r->path);
+        return;
+    }
+    r->route = rt->pattern;
+    if (!r->store) {
+        sb_req_error(r, 503, "unavailable", "the store cannot be reached");
+        return;
+    }
+    if (rt->access == SB_ROUTE_AUTH && !sb_req_authenticate(r, rt->scope)) return;
+    rt->fn(r);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, sb_server *s, sb_req *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
+                                        MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (size_t i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    if (atomic_load(&s->stopping)) MHD_add_response_header(resp, "Connection", "close");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static void finish(sb_server *s, struct MHD_Connection *c, req_ctx *ctx, sb_req *r)
+{
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double secs = (double)(end.tv_sec - ctx->start.tv_sec) +
+                  (double)(end.tv_nsec - ctx->start.tv_nsec) / 1e9;
+    char remote[64];
+    record(s, r, secs, remote_of(c, remote, sizeof remote));
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    sb_server *s = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = sb_xcalloc(1, sizeof *ctx);
+        ctx->a = sb_arena_new();
+        clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+        *con_cls = ctx;
+        atomic_fetch_add(&s->in_flight, 1);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body) {
+            /* Answer before reading the body; libmicrohttpd then closes
+             * the connection instead of reading what follows. */
+            sb_req r = {.srv = s, .a = ctx->a, .conn = c, .method = method, .path = url};
+            sb_req_error(&r, 413, "too_large", "the request body is larger than %zu bytes",
+                         s->cfg.max_body);
+            ctx->answered = true;
+            finish(s, c, ctx, &r);
+            enum MHD_Result ok = respond(c, s, &r);
+            sb_buf_free(&r.out);
+            return ok;
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!ctx->answered && !ctx->too_large) {
+            if (ctx->body.len + *upload_size > s->cfg.max_body) {
+                ctx->too_large = true;
+                sb_buf_free(&ctx->body);
+            } else {
+                sb_buf_add(&ctx->body, upload_data, *upload_size);
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->answered) return MHD_YES;
+    ctx->answered = true;
+    sb_req r = {.srv = s,
+                .a = ctx->a,
+                .conn = c,
+                .method = method,
+                .path = url,
+                .body = ctx->body.data ? ctx->body.data : "",
+                .body_len = ctx->body.len,
+                .status = 200};
+    if (ctx->too_large) {
+        sb_req_error(&r, 413, "too_large", "the request body is larger than %zu bytes",
+                     s->cfg.max_body);
+        sb_req_add_header(&r, "Connection", "close");
+    } else {
+        r.store = store_for_thread(s);
+        dispatch(&r);
+    }
+    finish(s, c, ctx, &r);
+    if (strcmp(method, "HEAD") == 0) r.out.len = 0;
+    enum MHD_Result ok = respond(c, s, &r);
+    sb_buf_free(&r.out);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    sb_server *s = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    sb_buf_free(&ctx->body);
+    sb_arena_free(ctx->a);
+    free(ctx);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    fputs("sibyl serve: http: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+void sb_server_config_defaults(sb_server_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->host = "127.0.0.1";
+    c->port = 8080;
+    c->max_body = 4u << 20;
+    c->timeout_s = 30;
+    c->threads = 4;
+    c->secure_cookies = true;
+    c->access_log = true;
+    sb_auth_policy_defaults(&c->policy);
+}
+
+sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *keys, sb_buf *err)
+{
+    sb_server *s = sb_xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    s->keys = keys;
+    s->started_ms = sb_auth_now_ms();
+    char host[256];
+    if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "sibyl");
+    host[sizeof host - 1] = 0;
+    static char owner[300];
+    snprintf(owner, sizeof owner, "%s:%ld", host, (long)getpid());
+    s->owner = owner;
+
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    const char *h = cfg->host && *cfg->host ? cfg->host : "127.0.0.1";
+    if (strcmp(h, "localhost") == 0) h = "127.0.0.1";
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, h, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, h, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        sb_buf_printf(err, "cannot listen on `%s`: give a numeric IPv4 or IPv6 address", h);
+        free(s);
+        return NULL;
+    }
+    char *cert = NULL, *key = NULL;
+    size_t len;
+    if (cfg->tls_cert || cfg->tls_key) {
+        if (!cfg->tls_cert || !cfg->tls_key) {
+            sb_buf_puts(err, "TLS needs both a certificate and a key");
+            free(s);
+            return NULL;
+        }
+        if (sb_read_file(cfg->tls_cert, &cert, &len) != 0 ||
+            sb_read_file(cfg->tls_key, &key, &len) != 0) {
+            sb_buf_puts(err, "cannot read the TLS certificate or key");
+            free(cert);
+            free(key);
+            free(s);
+            return NULL;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    struct MHD_OptionItem tls_opts[] = {
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_ARRAY,
+        tls_opts, MHD_OPTION_END);
+    if (key) memset(key, 0, strlen(key));
+    free(cert);
+    free(key);
+    if (!s->daemon) {
+        sb_buf_printf(err, "cannot listen on %s:%d (in use, or not permitted)", h, cfg->port);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    return s;
+}
+
+int sb_server_port(const sb_server *s)
+{
+    return s->port;
+}
+
+static void interrupt_runs(sb_server *s)
+{
+    sb_store *st = NULL;
+    sb_store_options opt = {.no_migrate = true};
+    int rc = s->cfg.store_url ? sb_store_open(s->cfg.store_url, &opt, &st)
+                              : sb_store_open_dir(s->cfg.data_dir, &opt, &st);
+    if (rc != SB_STORE_OK) {
+        sb_store_close(st);
+        return;
+    }
+    sb_arena *a = sb_arena_new();
+    int64_t *ids;
+    size_t n;
+    if (sb_store_tenant_ids(st, a, &ids, &n) == SB_STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            sb_store_tx *tx;
+            if (sb_store_begin(st, a, ids[i], 0, SB_STORE_WRITE, &tx) != SB_STORE_OK) continue;
+            int64_t count = 0;
+            if (sb_store_run_interrupt_owned(tx, s->owner, "the server stopped", &count) ==
+                    SB_STORE_OK &&
+                count)
+                sb_store_commit(tx);
+            else
+                sb_store_rollback(tx);
+        }
+    }
+    sb_arena_free(a);
+    sb_store_close(st);
+}
+
+void sb_server_stop(sb_server *s, int grace_ms)
+{
+    if (!s) return;
+    atomic_store(&s->stopping, true);
+    /* Stop accepting; connections already open finish what they started. */
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    int waited = 0;
+    while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
+        usleep(10 * 1000);
+        waited += 10;
+    }
+    MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    interrupt_runs(s);
+    close_stores();
+    free(s);
+}

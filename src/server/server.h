@@ -1,0 +1,48 @@
+/*
+ * server.h — `sibyl serve`: the HTTP/JSON API over the metadata store.
+ *
+ * The server is a thin shell over the library: it authenticates a request,
+ * opens one store transaction for the caller's tenant, calls the store and
+ * the validator, and writes JSON. It keeps no state of its own beyond
+ * counters for /metrics and a short-lived sign-in rate limiter, so several
+ * processes over one PostgreSQL database serve the same tenants.
+ *
+ * Requests are served by libmicrohttpd's internal thread pool; every
+ * worker thread has its own store connection.
+ */
+#ifndef SB_SERVER_H
+#define SB_SERVER_H
+
+#include "auth/auth.h"
+#include "store/store.h"
+
+typedef struct sb_server_config {
+    const char *host;          /* listen address; default "127.0.0.1" */
+    int port;                  /* 0: any free port (see sb_server_port) */
+    const char *store_url;     /* NULL: SQLite in data_dir */
+    const char *data_dir;      /* required: key file, SQLite database */
+    size_t max_body;           /* bytes; larger bodies get 413 (default 4 MiB) */
+    unsigned timeout_s;        /* idle connection timeout against slow clients (default 30) */
+    unsigned threads;          /* worker threads (default 4) */
+    bool secure_cookies;       /* Secure attribute on cookies (default true; off for plain-HTTP localhost) */
+    bool access_log;           /* one JSON line per request on stderr (default true) */
+    const char *tls_cert;      /* PEM files; both set: HTTPS */
+    const char *tls_key;
+    sb_auth_policy policy;
+} sb_server_config;
+
+void sb_server_config_defaults(sb_server_config *c);
+
+typedef struct sb_server sb_server;
+
+/* Start listening. The store must already be opened and migrated by the
+ * caller (which also runs the first-start bootstrap); `keys` must outlive
+ * the server. Returns NULL with a message in `err`. */
+sb_server *sb_server_start(const sb_server_config *c, const sb_auth_keyring *keys, sb_buf *err);
+/* The port actually bound. */
+int sb_server_port(const sb_server *s);
+/* Graceful stop: refuse new connections, let in-flight requests finish
+ * (at most `grace_ms`), mark this process's runs interrupted, close. */
+void sb_server_stop(sb_server *s, int grace_ms);
+
+#endif
