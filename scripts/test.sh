@@ -5,15 +5,15 @@
 #   FUZZ_SECONDS=600 scripts/test.sh   for longer fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+bash scripts/install-deps.sh
 
 jobs=$(nproc)
 echo "== release build and tests"
-scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIBYL_WERROR=ON
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIBYL_WERROR=ON
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
-scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DSIBYL_SANITIZE=ON -DSIBYL_WERROR=ON
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DSIBYL_SANITIZE=ON -DSIBYL_WERROR=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
@@ -21,7 +21,7 @@ echo "== example projects are canonical"
 build/sibyl fmt --check examples/*/
 
 echo "== fuzz targets (${FUZZ_SECONDS:=30} s each)"
-CC=clang scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang -DSIBYL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CC=clang bash scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang -DSIBYL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 for target in build-fuzz/fuzz/fuzz_*; do
   name=$(basename "$target")
   corpus=fuzz/corpus/${name#fuzz_}
