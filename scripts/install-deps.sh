@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config   # the build
   libcmocka-dev                                   # unit tests
+  libcurl4-openssl-dev                            # fabric drivers (Livy, Databricks REST)
   libsqlite3-dev libpq-dev                        # metadata store (SQLite, PostgreSQL client)
   libmicrohttpd-dev libsodium-dev                 # sibyl serve: HTTP, passwords, secrets at rest
   postgresql                                      # PostgreSQL server for the store tests

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: unit and CLI tests on a release build,
-# the same under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
-# included), formatting of the examples, and a short run of every fuzz target.
+# Set up and run the whole test suite: unit, CLI, store (SQLite and
+# PostgreSQL) and API tests on a release build, the same under
+# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included),
+# formatting of the examples, the suites that run real Spark, and a short run
+# of every fuzz target.
 #   FUZZ_SECONDS=600 scripts/test.sh   for longer fuzzing
+#   SIBYL_SKIP_SPARK=1 scripts/test.sh skip the suites that run real Spark
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -19,6 +22,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== example projects are canonical"
 build/sibyl fmt --check examples/*/
+
+if [ "${SIBYL_SKIP_SPARK:-0}" != 1 ]; then
+  echo "== real Spark: the spark, livy and databricks fabrics (stand-ins run on local Spark)"
+  bash tests/fabric/run_spark.sh build
+  bash tests/fabric/run_livy.sh build
+  bash tests/fabric/run_databricks.sh build
+fi
 
 echo "== fuzz targets (${FUZZ_SECONDS:=30} s each)"
 CC=clang bash scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang -DSIBYL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

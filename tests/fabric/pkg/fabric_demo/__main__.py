@@ -1,0 +1,5 @@
+import sys
+
+from fabric_demo.pipeline import main
+
+sys.exit(main(sys.argv[1:]))
