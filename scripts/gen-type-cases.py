@@ -9,7 +9,7 @@ same table and checks that the TSV's header agrees), with Spark 3.5 defaults:
 spark.sql.ansi.enabled=false, session time zone UTC.
 
 Output, one line per expression, tab-separated:
-    <expr>  <type>   <nullable: 0/1>  <output column name>
+    <expr>  <type>   <nullable: 0/1>  <output column name, escaped>
     <expr>  ERROR    <error class>    <first line of Spark's message>
 A generator with several output columns (posexplode, inline, json_tuple ...)
 gets the struct of its columns as its type.
@@ -65,6 +65,12 @@ def one_line(text):
     return " ".join(str(text).split())
 
 
+def escape_name(name):
+    """A column name as one TSV field, spaces kept: tabs, newlines and
+    backslashes written as \\t, \\n and \\\\ (test_check.c reads them back)."""
+    return name.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
 def main():
     from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType
@@ -100,7 +106,7 @@ def main():
                     typ = StructType(fields).simpleString()
                     nullable = any(x.nullable for x in fields)
                     name = ",".join(x.name for x in fields)
-                lines.append("%s\t%s\t%d\t%s" % (expr, typ, 1 if nullable else 0, one_line(name)))
+                lines.append("%s\t%s\t%d\t%s" % (expr, typ, 1 if nullable else 0, escape_name(name)))
             except Exception as e:  # AnalysisException, ParseException
                 cls = getattr(e, "getErrorClass", lambda: None)() or type(e).__name__
                 msg = one_line(str(e).split("\n")[0])[:300]

@@ -494,9 +494,8 @@ static void unknown_column(sb_checker *ck, sb_expr *e)
 }
 
 /* Names Spark resolves as functions when written without parentheses. */
-static const char *const NILADIC[] = {
-    "current_date", "current_timestamp", "current_user",   "current_timezone", "localtimestamp",
-    "user",         "current_database",  "current_schema", "current_catalog",  "session_user"};
+static const char *const NILADIC[] = {"current_date", "current_timestamp", "current_user",
+                                      "user"};
 
 static const sb_type *check_column(sb_checker *ck, sb_expr *e)
 {
@@ -676,6 +675,12 @@ const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_t
     bool interval_l = is_ansi_interval(l) || lk == SB_T_INTERVAL;
     bool interval_r = is_ansi_interval(r) || rk == SB_T_INTERVAL;
     if (op == SB_OP_ADD || op == SB_OP_SUB) {
+        /* NULL +- an ANSI interval is that interval */
+        if (lk == SB_T_NULL && is_ansi_interval(r)) return r;
+        if (rk == SB_T_NULL && is_ansi_interval(l)) return l;
+        /* string - date: SubtractDates, the string read as a date */
+        if (op == SB_OP_SUB && lk == SB_T_STRING && rk == SB_T_DATE)
+            return sb_type_interval_dt(0, 0);
         /* date +- days */
         if (lk == SB_T_DATE && is_small_int(r)) return T(SB_T_DATE);
         if (op == SB_OP_ADD && rk == SB_T_DATE && is_small_int(l)) return T(SB_T_DATE);
@@ -691,7 +696,9 @@ const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_t
         else if (op == SB_OP_ADD && interval_l && (sb_type_is_datetime(r) || rk == SB_T_STRING))
             dt = r, iv = l;
         if (dt) {
-            if (dt->kind == SB_T_STRING) return T(SB_T_STRING);
+            /* a string is read as a timestamp for day-time intervals only */
+            if (dt->kind == SB_T_STRING)
+                return iv->kind == SB_T_INTERVAL_YM ? NULL : T(SB_T_STRING);
             if (iv->kind == SB_T_INTERVAL_YM) return dt;
             if (iv->kind == SB_T_INTERVAL_DT) {
                 if (dt->kind == SB_T_DATE) return iv->scale == 0 ? T(SB_T_DATE) : T(SB_T_TIMESTAMP);
@@ -720,6 +727,8 @@ const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_t
         if (interval_l || interval_r || sb_type_is_datetime(l) || sb_type_is_datetime(r))
             return NULL;
     }
+    /* IntegralDivide takes two intervals of one kind too */
+    if (op == SB_OP_INTDIV && lk == rk && is_ansi_interval(l)) return T(SB_T_LONG);
     if (interval_l || interval_r || sb_type_is_datetime(l) || sb_type_is_datetime(r)) return NULL;
     *handled = false;
     return NULL;
@@ -852,7 +861,15 @@ static const sb_type *check_binary(sb_checker *ck, sb_expr *e)
     case SB_OP_GT:
     case SB_OP_GE:
         if (!check_compare(ck, e->span, op, lt, rt)) return NULL;
-        return set(e, T(SB_T_BOOLEAN), op == SB_OP_NSEQ ? false : nullable);
+        if (op == SB_OP_NSEQ) {
+            /* b <=> 1 is (b IS NOT NULL) AND b: null when b is */
+            if (lt->kind == SB_T_BOOLEAN && sb_type_is_numeric(rt) && sb_expr_bool_number(r) >= 0)
+                return set(e, T(SB_T_BOOLEAN), l->nullable);
+            if (rt->kind == SB_T_BOOLEAN && sb_type_is_numeric(lt) && sb_expr_bool_number(l) >= 0)
+                return set(e, T(SB_T_BOOLEAN), r->nullable);
+            nullable = false;
+        }
+        return set(e, T(SB_T_BOOLEAN), nullable);
     case SB_OP_AND:
     case SB_OP_OR: {
         bool ok = need_boolean(ck, l, op == SB_OP_AND ? "an operand of AND" : "an operand of OR");
@@ -1243,6 +1260,51 @@ static void expand_star(sb_checker *ck, const sb_expr *star, sb_vec *out)
     }
 }
 
+/* Can argument i of f be a lambda function? */
+static bool lambda_allowed(const sb_func *f, size_t i)
+{
+    static const struct {
+        const char *name;
+        size_t from; /* the first argument that is a lambda */
+    } HIGHER_ORDER[] = {
+        {"aggregate", 2}, {"array_sort", 1}, {"exists", 1},           {"filter", 1},
+        {"forall", 1},    {"map_filter", 1}, {"reduce", 2},           {"transform", 1},
+        {"transform_keys", 1}, {"transform_values", 1}, {"zip_with", 2},
+    };
+    for (size_t k = 0; k < SB_COUNTOF(HIGHER_ORDER); k++)
+        if (strcmp(f->name, HIGHER_ORDER[k].name) == 0) return i >= HIGHER_ORDER[k].from;
+    return false;
+}
+
+/* The unit of TIMESTAMPADD(unit, n, ts) / TIMESTAMPDIFF(unit, a, b): the
+ * parser keeps the keyword as a one-part column. */
+static bool is_unit_arg(const sb_func *f, const sb_expr *a)
+{
+    static const char *const UNITS[] = {"YEAR", "QUARTER", "MONTH",  "WEEK",        "DAY",
+                                        "DAYOFYEAR", "HOUR", "MINUTE", "SECOND",
+                                        "MILLISECOND", "MICROSECOND"};
+    if (strcmp(f->name, "timestampadd") != 0 && strcmp(f->name, "timestampdiff") != 0) return false;
+    if (a->kind != SB_E_COLUMN || a->u.column.nparts != 1) return false;
+    for (size_t i = 0; i < SB_COUNTOF(UNITS); i++)
+        if (sb_str_ieq(a->u.column.parts[0], UNITS[i])) return true;
+    return false;
+}
+
+/* The columns a `*` argument stands for, as a struct type on the star node:
+ * the column name of struct(*) and count(DISTINCT *) lists them. */
+static void note_star_columns(sb_checker *ck, sb_expr *star)
+{
+    size_t n = star_width(ck, star), k = 0;
+    sb_field *fields = sb_arena_alloc(ck->a, (n ? n : 1) * sizeof *fields);
+    for (size_t r = 0; ck->scope && r < ck->scope->ninputs; r++) {
+        const sb_sql_input *in = &ck->scope->inputs[r];
+        if (!star_takes(star, in)) continue;
+        for (size_t c = 0; c < in->schema->nfields && k < n; c++)
+            fields[k++] = in->schema->fields[c];
+    }
+    star->type = sb_type_struct(ck->a, fields, k);
+}
+
 static const sb_type *check_func(sb_checker *ck, sb_expr *e)
 {
     const char *name = e->u.func.name;
@@ -1371,9 +1433,10 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
     sb_vec argv = {0};
     for (size_t i = 0; i < e->u.func.args.len; i++) {
         sb_expr *a = e->u.func.args.items[i];
-        if (a->kind == SB_E_STAR && !star)
+        if (a->kind == SB_E_STAR && !star) {
             expand_star(ck, a, &argv);
-        else
+            note_star_columns(ck, a);
+        } else
             sb_vec_push(ck->a, &argv, a);
     }
     nargs = argv.len;
@@ -1384,6 +1447,11 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
         if (a->kind == SB_E_LAMBDA) continue;
         if (a->kind == SB_E_STAR) {
             set(a, T(SB_T_INT), false);
+            if (e->u.func.distinct) note_star_columns(ck, a);
+            continue;
+        }
+        if (i == 0 && is_unit_arg(f, a)) {
+            set(a, T(SB_T_STRING), false); /* a keyword, not a value */
             continue;
         }
         if (!check_sub(ck, a))
@@ -1414,6 +1482,15 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
     for (size_t i = 0; i < nargs; i++) {
         if (args[i]->kind == SB_E_LAMBDA && !f->result) ok = false;
     }
+    /* A lambda is an argument only where a higher-order function takes one;
+     * the rules read the other arguments' types. */
+    for (size_t i = 0; i < nargs; i++)
+        if (args[i]->kind == SB_E_LAMBDA && !lambda_allowed(f, i)) {
+            sb_diags_error(ck->d, args[i]->span, "bad-lambda",
+                           "%s does not take a lambda function as its argument %zu", f->name,
+                           i + 1);
+            return NULL;
+        }
     call_ctx cc = {{ck->a, ck->d, e, args, nargs}, ck};
     /* Lambdas only make sense as arguments of higher-order functions, whose
      * rules check them; any other rule leaves them untyped. */
@@ -1451,6 +1528,17 @@ static const sb_type *check_func(sb_checker *ck, sb_expr *e)
         break;
     }
     if (f->cls == SB_FUNC_AGGREGATE && sb_func_null_rule(f) != SB_NULL_NEVER) nullable = true;
+    /* A sliding window is computed through an array of windows, whose
+     * elements Spark types nullable. */
+    if (strcmp(f->name, "window") == 0 && nargs >= 3) nullable = true;
+    /* Nullability that follows the argument's element type. */
+    const sb_type *a0 = nargs == 1 ? args[0]->type : NULL;
+    if (a0 && a0->kind == SB_T_ARRAY) {
+        if (strcmp(f->name, "explode") == 0)
+            nullable = a0->contains_null; /* one row per element */
+        else if (strcmp(f->name, "flatten") == 0)
+            nullable = args[0]->nullable || a0->contains_null; /* a null inner array */
+    }
     return set(e, t, nullable);
 
 not_window:

@@ -44,6 +44,15 @@ const sb_type *sb_type_implicit_cast(sb_arena *a, const sb_type *in, sb_expect_k
 const sb_type *sb_type_wider_common_list(sb_arena *a, const sb_type *const *types, size_t n,
                                          bool string_promotion);
 
+/* Does an ANSI interval literal hold a value Spark accepts: fractions only
+ * of seconds, `d h:m:s` forms with their fields in range (colname.c, which
+ * also normalizes them)? */
+bool sb_interval_literal_valid(const sb_expr *lit);
+
+/* 1 or 0 when e is that integer or decimal literal (Spark's BooleanEquality
+ * reads `b = 1` as b and `b = 0` as NOT b), else -1. */
+int sb_expr_bool_number(const sb_expr *e);
+
 /* Is the expression a literal integer (for DecimalPrecision's literal rule)? */
 bool sb_expr_is_int_literal(const sb_expr *e);
 

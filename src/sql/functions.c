@@ -19,7 +19,8 @@
  * The last code repeats for further arguments.
  * Result codes: the same letters for fixed types, V void, z timestamp_ntz,
  *   Y interval day to second, M interval year to month, C calendar interval,
- *   K map<string,string>, 0-9 the (cast) type of that argument.
+ *   K map<string,string>, y tinyint, h smallint, F float, 0-9 the (cast) type
+ *   of that argument.
  */
 #include "sql/check_internal.h"
 
@@ -262,6 +263,12 @@ static bool code_expect(char code, sb_expect_kind *want, const sb_type **type, s
 static const sb_type *fixed_result(char code, sb_arena *a)
 {
     switch (code) {
+    case 'y':
+        return T(SB_T_BYTE);
+    case 'h':
+        return T(SB_T_SHORT);
+    case 'F':
+        return T(SB_T_FLOAT);
     case 'S':
         return T(SB_T_STRING);
     case 'X':
@@ -583,9 +590,11 @@ static const sb_type *rule_try_div(const sb_func_call *c)
 {
     return rule_arith2(c, '/', true);
 }
+static const sb_type *rule_try_datetime(const sb_func_call *c, sb_binop op, char aop);
+
 static const sb_type *rule_div(const sb_func_call *c)
 {
-    return rule_arith2(c, 'D', true);
+    return rule_try_datetime(c, SB_OP_INTDIV, 'D');
 }
 
 static const sb_type *rule_greatest(const sb_func_call *c)
@@ -1086,15 +1095,17 @@ static const sb_type *rule_explode(const sb_func_call *c)
 {
     const sb_type *t = arg_type(c, 0);
     bool pos = strncmp(fname(c), "posexplode", 10) == 0;
+    /* the _outer forms add a row of nulls for an empty input */
+    bool outer = strstr(fname(c), "_outer") != NULL;
     sb_field fs[3];
     size_t n = 0;
-    if (pos) fs[n++] = (sb_field){"pos", T(SB_T_INT), false};
+    if (pos) fs[n++] = (sb_field){"pos", T(SB_T_INT), outer};
     if (t->kind == SB_T_ARRAY) {
         if (!pos) return t->elem;
-        fs[n++] = (sb_field){"col", t->elem, true};
+        fs[n++] = (sb_field){"col", t->elem, outer || t->contains_null};
     } else if (t->kind == SB_T_MAP) {
-        fs[n++] = (sb_field){"key", t->key, false};
-        fs[n++] = (sb_field){"value", t->value, true};
+        fs[n++] = (sb_field){"key", t->key, outer};
+        fs[n++] = (sb_field){"value", t->value, outer || t->contains_null};
     } else {
         return sb_fn_error(c, 0, "type-mismatch", "%s expects an array or a map, got %s", fname(c),
                            sb_type_str(c->arena, t));
@@ -1108,7 +1119,15 @@ static const sb_type *rule_inline(const sb_func_call *c)
     if (t->kind != SB_T_ARRAY || t->elem->kind != SB_T_STRUCT)
         return sb_fn_error(c, 0, "type-mismatch", "%s expects an array of structs, got %s",
                            fname(c), sb_type_str(c->arena, t));
-    return t->elem;
+    if (!strstr(fname(c), "_outer")) return t->elem;
+    /* inline_outer adds a row of nulls for an empty array */
+    const sb_type *st = t->elem;
+    sb_field *fs = sb_arena_alloc(c->arena, (st->nfields ? st->nfields : 1) * sizeof *fs);
+    for (size_t i = 0; i < st->nfields; i++) {
+        fs[i] = st->fields[i];
+        fs[i].nullable = true;
+    }
+    return sb_type_struct(c->arena, fs, st->nfields);
 }
 
 static const sb_type *rule_stack(const sb_func_call *c)
@@ -1594,6 +1613,16 @@ static const fdef CATALOGUE[] = {
       "Last n characters"),
     F("rlike", S_, 2, 2, "SS", "B", NA, generic_rule, "rlike", "rlike(str, regex)",
       "Does str match regex?"),
+    F("like", S_, 2, 3, "SSS", "B", NA, generic_rule, "like", "like(str, pattern [, escape])",
+      "SQL LIKE as a function"),
+    F("ilike", S_, 2, 3, "SSS", "B", NA, generic_rule, "ilike", "ilike(str, pattern [, escape])",
+      "Case-insensitive LIKE"),
+    F("regexp_instr", S_, 2, 3, "SSI", "I", NA, generic_rule, "regexp_instr",
+      "regexp_instr(str, regex [, group])", "Position of the first match"),
+    F("to_char", S_, 2, 2, "NS", "S", NA, generic_rule, "to_char", "to_char(num, fmt)",
+      "A number formatted"),
+    F("to_varchar", S_, 2, 2, "NS", "S", NA, generic_rule, "to_varchar", "to_varchar(num, fmt)",
+      "A number formatted"),
     F("rpad", S_, 2, 3, "QIQ", "S", NA, rule_str_or_bin, "rpad", "rpad(str, len [, pad])",
       "Pad on the right"),
     F("rtrim", S_, 1, 2, "S", "S", NA, generic_rule, "rtrim", "rtrim(str)", "Trim trailing spaces"),
@@ -1625,37 +1654,43 @@ static const fdef CATALOGUE[] = {
     F("upper", S_, 1, 1, "S", "S", NA, generic_rule, "upper", "upper(str)", "Upper-case"),
     F("uuid", S_, 0, 0, "", "S", NN, generic_rule, NULL, "uuid()", "A random UUID"),
 
-    /* math */
+    /* math: Spark's one-argument math functions (UnaryMathExpression) and
+     * the rounding family are nullable whatever their input */
     F("abs", S_, 1, 1, "", "0", NA, rule_same_numeric, "abs", "abs(x)", "Absolute value"),
-    F("acos", S_, 1, 1, "D", "D", NA, generic_rule, "acos", "acos(x)", "Inverse cosine"),
-    F("acosh", S_, 1, 1, "D", "D", NA, generic_rule, "acosh", "acosh(x)",
+    F("acos", S_, 1, 1, "D", "D", NU, generic_rule, "acos", "acos(x)", "Inverse cosine"),
+    F("acosh", S_, 1, 1, "D", "D", NU, generic_rule, "acosh", "acosh(x)",
       "Inverse hyperbolic cosine"),
-    F("asin", S_, 1, 1, "D", "D", NA, generic_rule, "asin", "asin(x)", "Inverse sine"),
-    F("asinh", S_, 1, 1, "D", "D", NA, generic_rule, "asinh", "asinh(x)",
+    F("asin", S_, 1, 1, "D", "D", NU, generic_rule, "asin", "asin(x)", "Inverse sine"),
+    F("asinh", S_, 1, 1, "D", "D", NU, generic_rule, "asinh", "asinh(x)",
       "Inverse hyperbolic sine"),
-    F("atan", S_, 1, 1, "D", "D", NA, generic_rule, "atan", "atan(x)", "Inverse tangent"),
+    F("atan", S_, 1, 1, "D", "D", NU, generic_rule, "atan", "atan(x)", "Inverse tangent"),
     F("atan2", S_, 2, 2, "D", "D", NA, generic_rule, "atan2", "atan2(y, x)", "Angle of (x, y)"),
-    F("atanh", S_, 1, 1, "D", "D", NA, generic_rule, "atanh", "atanh(x)",
+    F("atanh", S_, 1, 1, "D", "D", NU, generic_rule, "atanh", "atanh(x)",
       "Inverse hyperbolic tangent"),
     F("bit_count", S_, 1, 1, "i", "I", NA, generic_rule, "bit_count", "bit_count(x)",
       "Number of bits set"),
-    F("bround", S_, 1, 2, "", "0", NA, rule_round, "bround", "bround(x [, d])",
+    F("bit_get", S_, 2, 2, "iI", "y", NA, generic_rule, "bit_get", "bit_get(x, pos)",
+      "The bit at a position"),
+    F("getbit", S_, 2, 2, "iI", "y", NA, generic_rule, "getbit", "getbit(x, pos)",
+      "The bit at a position"),
+    F("bround", S_, 1, 2, "", "0", NU, rule_round, "bround", "bround(x [, d])",
       "Round half to even"),
-    F("cbrt", S_, 1, 1, "D", "D", NA, generic_rule, "cbrt", "cbrt(x)", "Cube root"),
-    F("ceil", S_, 1, 2, "", "L", NA, rule_floor_ceil, "ceil", "ceil(x [, d])", "Round up"),
-    F("ceiling", S_, 1, 2, "", "L", NA, rule_floor_ceil, "ceiling", "ceiling(x [, d])", "Round up"),
-    F("cos", S_, 1, 1, "D", "D", NA, generic_rule, "cos", "cos(x)", "Cosine"),
-    F("cosh", S_, 1, 1, "D", "D", NA, generic_rule, "cosh", "cosh(x)", "Hyperbolic cosine"),
-    F("cot", S_, 1, 1, "D", "D", NA, generic_rule, "cot", "cot(x)", "Cotangent"),
-    F("degrees", S_, 1, 1, "D", "D", NA, generic_rule, "degrees", "degrees(x)",
+    F("cbrt", S_, 1, 1, "D", "D", NU, generic_rule, "cbrt", "cbrt(x)", "Cube root"),
+    F("ceil", S_, 1, 2, "", "L", NU, rule_floor_ceil, "ceil", "ceil(x [, d])", "Round up"),
+    F("ceiling", S_, 1, 2, "", "L", NU, rule_floor_ceil, "ceiling", "ceiling(x [, d])", "Round up"),
+    F("cos", S_, 1, 1, "D", "D", NU, generic_rule, "cos", "cos(x)", "Cosine"),
+    F("cosh", S_, 1, 1, "D", "D", NU, generic_rule, "cosh", "cosh(x)", "Hyperbolic cosine"),
+    F("cot", S_, 1, 1, "D", "D", NU, generic_rule, "cot", "cot(x)", "Cotangent"),
+    F("csc", S_, 1, 1, "D", "D", NU, generic_rule, "csc", "csc(x)", "Cosecant"),
+    F("degrees", S_, 1, 1, "D", "D", NU, generic_rule, "degrees", "degrees(x)",
       "Radians to degrees"),
     F("div", S_, 2, 2, "", "L", NA, rule_div, NULL, "div(a, b)", "Integral division"),
     F("e", S_, 0, 0, "", "D", NN, generic_rule, "e", "e()", "Euler's number"),
-    F("exp", S_, 1, 1, "D", "D", NA, generic_rule, "exp", "exp(x)", "e to the power x"),
-    F("expm1", S_, 1, 1, "D", "D", NA, generic_rule, "expm1", "expm1(x)", "exp(x) - 1"),
+    F("exp", S_, 1, 1, "D", "D", NU, generic_rule, "exp", "exp(x)", "e to the power x"),
+    F("expm1", S_, 1, 1, "D", "D", NU, generic_rule, "expm1", "expm1(x)", "exp(x) - 1"),
     F("factorial", S_, 1, 1, "I", "L", NU, generic_rule, "factorial", "factorial(n)",
       "n! for 0..20"),
-    F("floor", S_, 1, 2, "", "L", NA, rule_floor_ceil, "floor", "floor(x [, d])", "Round down"),
+    F("floor", S_, 1, 2, "", "L", NU, rule_floor_ceil, "floor", "floor(x [, d])", "Round down"),
     F("greatest", S_, 2, -1, "", "0", NL, rule_greatest, "greatest", "greatest(a, b, ...)",
       "Largest non-null argument"),
     F("hypot", S_, 2, 2, "D", "D", NA, generic_rule, "hypot", "hypot(a, b)", "sqrt(a^2 + b^2)"),
@@ -1673,29 +1708,29 @@ static const fdef CATALOGUE[] = {
     F("positive", S_, 1, 1, "", "0", NA, rule_same_numeric, "positive", "positive(x)", "x"),
     F("pow", S_, 2, 2, "D", "D", NA, generic_rule, "pow", "pow(x, y)", "x to the power y"),
     F("power", S_, 2, 2, "D", "D", NA, generic_rule, "power", "power(x, y)", "x to the power y"),
-    F("radians", S_, 1, 1, "D", "D", NA, generic_rule, "radians", "radians(x)",
+    F("radians", S_, 1, 1, "D", "D", NU, generic_rule, "radians", "radians(x)",
       "Degrees to radians"),
     F("rand", S_, 0, 1, "", "D", NN, rule_rand, "rand", "rand([seed])", "Uniform random in [0, 1)"),
     F("randn", S_, 0, 1, "", "D", NN, rule_rand, "randn", "randn([seed])",
       "Standard normal random"),
     F("random", S_, 0, 1, "", "D", NN, rule_rand, NULL, "random([seed])",
       "Uniform random in [0, 1)"),
-    F("rint", S_, 1, 1, "D", "D", NA, generic_rule, "rint", "rint(x)", "Nearest integer as double"),
-    F("round", S_, 1, 2, "", "0", NA, rule_round, "round", "round(x [, d])", "Round half up"),
-    F("sec", S_, 1, 1, "D", "D", NA, generic_rule, "sec", "sec(x)", "Secant"),
+    F("rint", S_, 1, 1, "D", "D", NU, generic_rule, "rint", "rint(x)", "Nearest integer as double"),
+    F("round", S_, 1, 2, "", "0", NU, rule_round, "round", "round(x [, d])", "Round half up"),
+    F("sec", S_, 1, 1, "D", "D", NU, generic_rule, "sec", "sec(x)", "Secant"),
     F("shiftleft", S_, 2, 2, "", "0", NA, rule_shift, "shiftleft", "shiftleft(x, n)",
       "Bitwise left shift"),
     F("shiftright", S_, 2, 2, "", "0", NA, rule_shift, "shiftright", "shiftright(x, n)",
       "Bitwise signed right shift"),
     F("shiftrightunsigned", S_, 2, 2, "", "0", NA, rule_shift, "shiftrightunsigned",
       "shiftrightunsigned(x, n)", "Bitwise unsigned right shift"),
-    F("sign", S_, 1, 1, "D", "D", NA, generic_rule, "sign", "sign(x)", "-1, 0 or 1"),
-    F("signum", S_, 1, 1, "D", "D", NA, generic_rule, "signum", "signum(x)", "-1, 0 or 1"),
-    F("sin", S_, 1, 1, "D", "D", NA, generic_rule, "sin", "sin(x)", "Sine"),
-    F("sinh", S_, 1, 1, "D", "D", NA, generic_rule, "sinh", "sinh(x)", "Hyperbolic sine"),
-    F("sqrt", S_, 1, 1, "D", "D", NA, generic_rule, "sqrt", "sqrt(x)", "Square root"),
-    F("tan", S_, 1, 1, "D", "D", NA, generic_rule, "tan", "tan(x)", "Tangent"),
-    F("tanh", S_, 1, 1, "D", "D", NA, generic_rule, "tanh", "tanh(x)", "Hyperbolic tangent"),
+    F("sign", S_, 1, 1, "D", "D", NU, generic_rule, "sign", "sign(x)", "-1, 0 or 1"),
+    F("signum", S_, 1, 1, "D", "D", NU, generic_rule, "signum", "signum(x)", "-1, 0 or 1"),
+    F("sin", S_, 1, 1, "D", "D", NU, generic_rule, "sin", "sin(x)", "Sine"),
+    F("sinh", S_, 1, 1, "D", "D", NU, generic_rule, "sinh", "sinh(x)", "Hyperbolic sine"),
+    F("sqrt", S_, 1, 1, "D", "D", NU, generic_rule, "sqrt", "sqrt(x)", "Square root"),
+    F("tan", S_, 1, 1, "D", "D", NU, generic_rule, "tan", "tan(x)", "Tangent"),
+    F("tanh", S_, 1, 1, "D", "D", NU, generic_rule, "tanh", "tanh(x)", "Hyperbolic tangent"),
     F("try_add", S_, 2, 2, "", "0", NU, rule_try_add, "try_add", "try_add(a, b)",
       "a + b, null on overflow"),
     F("try_divide", S_, 2, 2, "", "0", NU, rule_try_div, "try_divide", "try_divide(a, b)",
@@ -1762,6 +1797,12 @@ static const fdef CATALOGUE[] = {
       "Days between"),
     F("datepart", S_, 2, 2, "", "I", NA, rule_date_part, "datepart", "datepart(field, source)",
       "A field of a date or timestamp"),
+    /* TIMESTAMPADD(unit, n, ts) / TIMESTAMPDIFF(unit, a, b): the parser keeps
+     * the unit keyword as a column the checker does not resolve */
+    F("timestampadd", S_, 3, 3, "-LT", "2", NA, generic_rule, NULL, "timestampadd(unit, n, ts)",
+      "A timestamp n units later"),
+    F("timestampdiff", S_, 3, 3, "-TT", "L", NA, generic_rule, NULL,
+      "timestampdiff(unit, start, end)", "Whole units between two timestamps"),
     F("day", S_, 1, 1, "d", "I", NA, generic_rule, "day", "day(date)", "Day of month"),
     F("dayofmonth", S_, 1, 1, "d", "I", NA, generic_rule, "dayofmonth", "dayofmonth(date)",
       "Day of month"),
@@ -1839,6 +1880,8 @@ static const fdef CATALOGUE[] = {
       "ISO week of year"),
     F("window", S_, 2, 4, "", "t", NN, rule_window_fn, "window",
       "window(ts, duration [, slide, start])", "Tumbling or sliding time window"),
+    F("session_window", S_, 2, 2, "", "t", NN, rule_window_fn, "session_window",
+      "session_window(ts, gap)", "The session window a timestamp falls in"),
     F("year", S_, 1, 1, "d", "I", NA, generic_rule, "year", "year(date)", "Year"),
 
     /* aggregates */
@@ -2074,7 +2117,9 @@ static const fdef CATALOGUE[] = {
       "json_object_keys(json)", "Keys of a JSON object"),
     F("json_tuple", G_, 2, -1, "", "0", NU, rule_json_tuple, "json_tuple",
       "json_tuple(json, name, ...)", "Fields of a JSON object as columns"),
-    F("schema_of_json", S_, 1, 2, "S", "S", NN, generic_rule, "schema_of_json",
+    F("schema_of_csv", S_, 1, 2, "Sm", "S", NN, generic_rule, "schema_of_csv",
+      "schema_of_csv(csv)", "DDL schema of a CSV sample"),
+    F("schema_of_json", S_, 1, 2, "Sm", "S", NN, generic_rule, "schema_of_json",
       "schema_of_json(json)", "DDL schema of a JSON sample"),
     F("to_csv", S_, 1, 2, "", "S", NA, rule_to_json, "to_csv", "to_csv(struct [, options])",
       "CSV text"),
@@ -2090,6 +2135,7 @@ static const fdef CATALOGUE[] = {
       "Current database"),
     F("current_user", S_, 0, 0, "", "S", NN, generic_rule, "current_user", "current_user()",
       "Current user"),
+    F("user", S_, 0, 0, "", "S", NN, generic_rule, "user", "user()", "Current user"),
     F("input_file_name", S_, 0, 0, "", "S", NN, generic_rule, "input_file_name",
       "input_file_name()", "File of the current row"),
     F("monotonically_increasing_id", S_, 0, 0, "", "L", NN, generic_rule,
@@ -2118,6 +2164,7 @@ static const fdef CATALOGUE[] = {
 /* ---- lookup ----------------------------------------------------------------- */
 
 static const sb_func *SORTED[SB_COUNTOF(CATALOGUE)];
+_Static_assert(SB_COUNTOF(CATALOGUE) < 512, "the name hash table needs free slots");
 static pthread_once_t sorted_once = PTHREAD_ONCE_INIT;
 
 static int cmp_func(const void *a, const void *b)
@@ -2126,10 +2173,27 @@ static int cmp_func(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Names by hash, open addressing (slot value: index in SORTED + 1), so a
+ * lookup costs one hash and usually one comparison. */
+#define FUNC_SLOTS 1024
+static uint16_t func_slots[FUNC_SLOTS];
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
 static void sort_catalogue(void)
 {
     for (size_t i = 0; i < SB_COUNTOF(CATALOGUE); i++) SORTED[i] = &CATALOGUE[i].f;
     qsort(SORTED, SB_COUNTOF(CATALOGUE), sizeof SORTED[0], cmp_func);
+    for (size_t i = 0; i < SB_COUNTOF(CATALOGUE); i++) {
+        uint32_t h = name_hash(SORTED[i]->name) % FUNC_SLOTS;
+        while (func_slots[h]) h = (h + 1) % FUNC_SLOTS;
+        func_slots[h] = (uint16_t)(i + 1);
+    }
 }
 
 static void ensure_sorted(void)
@@ -2145,15 +2209,9 @@ const sb_func *sb_sql_func_lookup(const char *name)
     if (n >= sizeof low) return NULL;
     for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)name[i]);
     ensure_sorted();
-    size_t lo = 0, hi = SB_COUNTOF(CATALOGUE);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(SORTED[mid]->name, low);
-        if (c == 0) return SORTED[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    for (uint32_t h = name_hash(low) % FUNC_SLOTS; func_slots[h]; h = (h + 1) % FUNC_SLOTS) {
+        const sb_func *f = SORTED[func_slots[h] - 1];
+        if (strcmp(f->name, low) == 0) return f;
     }
     return NULL;
 }

@@ -17,6 +17,7 @@
  */
 #include "sql/lexer.h"
 
+#include <pthread.h>
 #include <string.h>
 
 typedef struct lexer {
@@ -55,6 +56,70 @@ static int upper(int c)
 {
     return (c >= 'a' && c <= 'z') ? c - 32 : c;
 }
+
+/* ---- keywords ---------------------------------------------------------- */
+
+static const char *const KEYWORD_TEXT[SB_KW_COUNT] = {
+    NULL,
+#define SB_KW_TEXT_(k) #k,
+    SB_SQL_KEYWORDS(SB_KW_TEXT_)
+#undef SB_KW_TEXT_
+};
+
+/* The longest keyword (SYSTEM_VERSION) is 14 characters. */
+#define KEYWORD_MAX 16
+
+/* Keywords by a hash of their upper-case text, open addressing: most words
+ * (column names) land on an empty slot and cost one hash. Built once. */
+#define KW_SLOTS 512
+static uint16_t kw_table[KW_SLOTS];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static uint32_t kw_hash(const char *up, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a, as sb_sql_keyword computes it */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)up[i]) * 16777619u;
+    return h;
+}
+
+static void kw_build(void)
+{
+    for (int k = 1; k < SB_KW_COUNT; k++) {
+        const char *t = KEYWORD_TEXT[k];
+        uint32_t h = kw_hash(t, strlen(t)) % KW_SLOTS;
+        while (kw_table[h]) h = (h + 1) % KW_SLOTS;
+        kw_table[h] = (uint16_t)k;
+    }
+}
+
+sb_kw sb_sql_keyword(const char *word, size_t len)
+{
+    if (len == 0 || len > KEYWORD_MAX) return SB_KW_NONE;
+    /* upper-case and hash in one pass; keywords are letters and '_' only */
+    char up[KEYWORD_MAX + 1];
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        char c = word[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        else if (!((c >= 'A' && c <= 'Z') || c == '_'))
+            return SB_KW_NONE;
+        up[i] = c;
+        h = (h ^ (unsigned char)c) * 16777619u;
+    }
+    up[len] = 0;
+    pthread_once(&kw_once, kw_build);
+    for (h %= KW_SLOTS; kw_table[h]; h = (h + 1) % KW_SLOTS)
+        if (strcmp(KEYWORD_TEXT[kw_table[h]], up) == 0) return (sb_kw)kw_table[h];
+    return SB_KW_NONE;
+}
+
+const char *sb_sql_keyword_text(sb_kw kw)
+{
+    return kw > SB_KW_NONE && kw < SB_KW_COUNT ? KEYWORD_TEXT[kw] : "";
+}
+
+/* ---- tokens ------------------------------------------------------------- */
 
 static sb_token *push(lexer *L, sb_tok_kind kind, size_t start, size_t end, bool space)
 {
@@ -288,7 +353,8 @@ static void lex_number(lexer *L, bool space)
             suffix = (char)c;
         else
             ok = false;
-    } else if (sl == 2 && upper((unsigned char)s[i]) == 'B' && upper((unsigned char)s[i + 1]) == 'D') {
+    } else if (sl == 2 && upper((unsigned char)s[i]) == 'B' &&
+               upper((unsigned char)s[i + 1]) == 'D') {
         suffix = 'B';
     } else {
         ok = false;
@@ -388,6 +454,10 @@ sb_token_list sb_sql_lex(sb_arena *a, const char *text, size_t len, sb_diags *d)
 {
     lexer L = {.a = a, .d = d, .s = text ? text : "", .n = text ? len : 0};
     L.full = L.n;
+    /* Tokens average several bytes: most texts get their token array in one
+     * allocation (it doubles when a text has more). */
+    L.cap = L.n / 3 + 8;
+    L.toks = sb_arena_alloc(a, L.cap * sizeof *L.toks);
     size_t valid = sb_utf8_valid_prefix(L.s, L.n);
     if (valid < L.n) {
         /* Report it where it is, but only after the tokens before it. */
@@ -429,7 +499,8 @@ sb_token_list sb_sql_lex(sb_arena *a, const char *text, size_t len, sb_diags *d)
             while (j < L.n && is_word((unsigned char)s[j])) j++;
             if (j < L.n && (unsigned char)s[j] >= 0x80 && !utf8_space_len(s, j, L.n)) {
                 size_t e = j;
-                while (e < L.n && ((unsigned char)s[e] >= 0x80 || is_word((unsigned char)s[e]))) e++;
+                while (e < L.n && ((unsigned char)s[e] >= 0x80 || is_word((unsigned char)s[e])))
+                    e++;
                 error_tok(&L, i, e, space,
                           sb_arena_printf(a, "identifier %.*s has non-ASCII characters: "
                                              "write it in back-quotes, `%.*s`",
@@ -438,6 +509,7 @@ sb_token_list sb_sql_lex(sb_arena *a, const char *text, size_t len, sb_diags *d)
             }
             sb_token *t = push(&L, SB_TK_WORD, i, j, space);
             set_text(&L, t, s + i, j - i);
+            t->kw = (uint16_t)sb_sql_keyword(s + i, j - i);
             L.i = j;
         } else if (c >= 0x80) {
             size_t e = i + utf8_len(c);

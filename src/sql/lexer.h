@@ -38,12 +38,45 @@ typedef enum sb_tok_kind {
     SB_TK_FAT_ARROW, /* => */
 } sb_tok_kind;
 
+/* The words the parser gives a meaning somewhere (in alphabetical order,
+ * for reading). The lexer classifies every word once, case-
+ * insensitively, so that the parser compares ids instead of strings; a word
+ * is a keyword only where the parser looks for one, anywhere else it is a
+ * name. Add a word here before testing for it in the parser. */
+#define SB_SQL_KEYWORDS(K) \
+    K(ALL) K(AND) K(ANTI) K(ANY) K(AS) K(ASC) K(AUTHORIZATION) K(BETWEEN) K(BOTH) K(BY) \
+    K(CASE) K(CAST) K(CHECK) K(CLUSTER) K(COLLATE) K(COLUMN) K(CONSTRAINT) K(CREATE) K(CROSS) \
+    K(CUBE) K(CURRENT) K(DATE) K(DATEADD) K(DATEDIFF) K(DAY) K(DAYOFYEAR) K(DESC) K(DISTINCT) \
+    K(DISTRIBUTE) K(DIV) K(ELSE) K(END) K(ESCAPE) K(EXCEPT) K(EXISTS) K(EXTRACT) K(FALSE) \
+    K(FETCH) K(FILTER) K(FIRST) K(FOLLOWING) K(FOR) K(FOREIGN) K(FROM) K(FULL) K(GRANT) \
+    K(GROUP) K(GROUPING) K(HAVING) K(HOUR) K(IGNORE) K(ILIKE) K(IN) K(INNER) K(INTERSECT) \
+    K(INTERVAL) K(INTO) K(IS) K(JOIN) K(LAST) K(LATERAL) K(LEADING) K(LEFT) K(LIKE) K(LIMIT) \
+    K(MICROSECOND) K(MILLISECOND) K(MINUS) K(MINUTE) K(MONTH) K(NAME) K(NATURAL) K(NOT) \
+    K(NULL) K(NULLS) K(OFFSET) K(ON) K(ONLY) K(OR) K(ORDER) K(OUTER) K(OVER) K(OVERLAPS) \
+    K(OVERLAY) K(PARTITION) K(PIVOT) K(PLACING) K(POSITION) K(PRECEDING) K(PRIMARY) K(QUARTER) \
+    K(RANGE) K(RECURSIVE) K(REFERENCES) K(REGEXP) K(RESPECT) K(RIGHT) K(RLIKE) K(ROLLUP) \
+    K(ROW) K(ROWS) K(SECOND) K(SELECT) K(SEMI) K(SETMINUS) K(SETS) K(SOME) K(SORT) K(SUBSTR) \
+    K(SUBSTRING) K(SYSTEM_TIME) K(SYSTEM_VERSION) K(TABLE) K(TABLESAMPLE) K(THEN) K(TIME) \
+    K(TIMESTAMP) K(TIMESTAMPADD) K(TIMESTAMPDIFF) K(TIMESTAMP_LTZ) K(TIMESTAMP_NTZ) K(TO) \
+    K(TRAILING) K(TRIM) K(TRUE) K(TRY_CAST) K(UNBOUNDED) K(UNION) K(UNIQUE) K(UNKNOWN) \
+    K(UNPIVOT) K(USING) K(VALUES) K(VERSION) K(VIEW) K(WEEK) K(WHEN) K(WHERE) K(WINDOW) \
+    K(WITH) K(X) K(YEAR)
+
+typedef enum sb_kw {
+    SB_KW_NONE,
+#define SB_KW_ENUM_(k) SB_KW_##k,
+    SB_SQL_KEYWORDS(SB_KW_ENUM_)
+#undef SB_KW_ENUM_
+    SB_KW_COUNT
+} sb_kw;
+
 typedef struct sb_token {
     sb_tok_kind kind;
     sb_span span;       /* bytes of the token in the source */
     const char *text;   /* NUL-terminated arena copy (decoded for strings/quoted) */
     size_t len;         /* length of text (strings may contain NUL) */
     bool space_before;  /* whitespace or a comment precedes the token */
+    uint16_t kw;        /* SB_TK_WORD: its keyword (sb_kw), SB_KW_NONE for other words */
     /* SB_TK_NUMBER: text is the digits without suffix, e.g. "1.5E3" */
     bool has_dot, has_exp;
     char suffix; /* 'L','S','Y','D','F','B' (BD) or 0 */
@@ -58,6 +91,11 @@ typedef struct sb_token_list {
 /* Tokenize text[0..len). Always ends with an SB_TK_EOF or SB_TK_ERROR token.
  * Warnings (such as an escape Spark silently drops) are added to d. */
 sb_token_list sb_sql_lex(sb_arena *a, const char *text, size_t len, sb_diags *d);
+
+/* The keyword a word is (any case), SB_KW_NONE when it is none. */
+sb_kw sb_sql_keyword(const char *word, size_t len);
+/* A keyword's upper-case text. */
+const char *sb_sql_keyword_text(sb_kw kw);
 
 /* A short description of a token for messages: "')'", "end of input",
  * "keyword FROM", "identifier foo", "string literal", "number 12". */

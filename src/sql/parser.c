@@ -73,17 +73,18 @@ static uint32_t prev_end(parser *p)
     return p->pos > 0 ? p->t[p->pos - 1].span.end : p->t[0].span.start;
 }
 
-static bool tok_kw(const sb_token *t, const char *kw)
+/* Keyword tests compare the id the lexer gave each word (lexer.h). */
+static bool tok_kw(const sb_token *t, sb_kw kw)
 {
-    return t->kind == SB_TK_WORD && sb_str_ieq(t->text, kw);
+    return t->kw == kw && t->kind == SB_TK_WORD;
 }
 
-static bool is_kw(parser *p, const char *kw)
+static bool is_kw(parser *p, sb_kw kw)
 {
     return tok_kw(peek(p), kw);
 }
 
-static bool accept_kw(parser *p, const char *kw)
+static bool accept_kw(parser *p, sb_kw kw)
 {
     if (!is_kw(p, kw)) return false;
     advance(p);
@@ -102,11 +103,12 @@ static bool tok_is_ident(const sb_token *t)
     return t->kind == SB_TK_WORD || t->kind == SB_TK_QIDENT;
 }
 
-static bool word_in(const sb_token *t, const char *const *list)
+/* Is t one of the keywords of a list ended by SB_KW_NONE? */
+static bool word_in(const sb_token *t, const sb_kw *list)
 {
-    if (t->kind != SB_TK_WORD) return false;
-    for (size_t i = 0; list[i]; i++)
-        if (sb_str_ieq(t->text, list[i])) return true;
+    if (t->kind != SB_TK_WORD || t->kw == SB_KW_NONE) return false;
+    for (size_t i = 0; list[i] != SB_KW_NONE; i++)
+        if (t->kw == list[i]) return true;
     return false;
 }
 
@@ -148,7 +150,7 @@ static bool expect(parser *p, sb_tok_kind k, const char *what)
     return false;
 }
 
-static bool expect_kw(parser *p, const char *kw, const char *what)
+static bool expect_kw(parser *p, sb_kw kw, const char *what)
 {
     if (accept_kw(p, kw)) return true;
     fail_expected(p, what);
@@ -201,32 +203,37 @@ enum { TRY_PAREN_QUERY = 1, TRY_UNIT_FORM = 2, TRY_POSITION = 4, TRY_OVERLAY = 8
 
 /* Words that never start an operand: a bare use is a syntax error (Spark
  * would often be confused too); back-quote them to use them as names. */
-static const char *const OPERAND_STOP[] = {
-    "AND", "OR", "NOT", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "RLIKE", "REGEXP", "DIV",
-    "WHEN", "THEN", "ELSE", "END", "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT",
-    "UNION", "INTERSECT", "EXCEPT", "MINUS", "JOIN", "ON", "USING", "SELECT", "AS", "ESCAPE",
-    "DISTINCT", "ALL", "INNER", "CROSS", "NATURAL", "LATERAL", NULL};
+static const sb_kw OPERAND_STOP[] = {
+    SB_KW_AND, SB_KW_OR, SB_KW_NOT, SB_KW_IS, SB_KW_IN, SB_KW_BETWEEN, SB_KW_LIKE, SB_KW_ILIKE,
+    SB_KW_RLIKE, SB_KW_REGEXP, SB_KW_DIV, SB_KW_WHEN, SB_KW_THEN, SB_KW_ELSE, SB_KW_END,
+    SB_KW_FROM, SB_KW_WHERE, SB_KW_GROUP, SB_KW_HAVING, SB_KW_ORDER, SB_KW_LIMIT, SB_KW_UNION,
+    SB_KW_INTERSECT, SB_KW_EXCEPT, SB_KW_MINUS, SB_KW_JOIN, SB_KW_ON, SB_KW_USING, SB_KW_SELECT,
+    SB_KW_AS, SB_KW_ESCAPE, SB_KW_DISTINCT, SB_KW_ALL, SB_KW_INNER, SB_KW_CROSS, SB_KW_NATURAL,
+    SB_KW_LATERAL, SB_KW_NONE};
 
 /* Words that end a select item instead of being its alias (without AS). */
-static const char *const ALIAS_STOP[] = {
-    "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "UNION",
-    "INTERSECT", "EXCEPT", "MINUS", "CLUSTER", "DISTRIBUTE", "SORT", "LATERAL", "INTO", "AS",
-    "JOIN", "ON", "USING", "INNER", "CROSS", "NATURAL", "LEFT", "RIGHT", "FULL", "SEMI", "ANTI",
-    "AND", "OR", "NOT", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "RLIKE", "REGEXP", "DIV",
-    "WHEN", "THEN", "ELSE", "END", "SELECT", "ESCAPE", "OVER", "FILTER", "IGNORE", "RESPECT",
-    "ASC", "DESC", "NULLS", NULL};
+static const sb_kw ALIAS_STOP[] = {
+    SB_KW_FROM, SB_KW_WHERE, SB_KW_GROUP, SB_KW_HAVING, SB_KW_ORDER, SB_KW_LIMIT, SB_KW_OFFSET,
+    SB_KW_WINDOW, SB_KW_UNION, SB_KW_INTERSECT, SB_KW_EXCEPT, SB_KW_MINUS, SB_KW_CLUSTER,
+    SB_KW_DISTRIBUTE, SB_KW_SORT, SB_KW_LATERAL, SB_KW_INTO, SB_KW_AS, SB_KW_JOIN, SB_KW_ON,
+    SB_KW_USING, SB_KW_INNER, SB_KW_CROSS, SB_KW_NATURAL, SB_KW_LEFT, SB_KW_RIGHT, SB_KW_FULL,
+    SB_KW_SEMI, SB_KW_ANTI, SB_KW_AND, SB_KW_OR, SB_KW_NOT, SB_KW_IS, SB_KW_IN, SB_KW_BETWEEN,
+    SB_KW_LIKE, SB_KW_ILIKE, SB_KW_RLIKE, SB_KW_REGEXP, SB_KW_DIV, SB_KW_WHEN, SB_KW_THEN,
+    SB_KW_ELSE, SB_KW_END, SB_KW_SELECT, SB_KW_ESCAPE, SB_KW_OVER, SB_KW_FILTER, SB_KW_IGNORE,
+    SB_KW_RESPECT, SB_KW_ASC, SB_KW_DESC, SB_KW_NULLS, SB_KW_NONE};
 
 /* Words that cannot be a table alias without AS (Spark's strict-non-reserved
  * keywords and the clauses that may follow a relation). */
-static const char *const REL_ALIAS_STOP[] = {
-    "ANTI", "CROSS", "EXCEPT", "FULL", "INNER", "INTERSECT", "JOIN", "LATERAL", "LEFT",
-    "MINUS", "NATURAL", "ON", "RIGHT", "SEMI", "UNION", "USING", "WHERE", "GROUP", "HAVING",
-    "ORDER", "LIMIT", "OFFSET", "WINDOW", "CLUSTER", "DISTRIBUTE", "SORT", "TABLESAMPLE",
-    "PIVOT", "UNPIVOT", "AS", "SELECT", "FROM", "FOR", NULL};
+static const sb_kw REL_ALIAS_STOP[] = {
+    SB_KW_ANTI, SB_KW_CROSS, SB_KW_EXCEPT, SB_KW_FULL, SB_KW_INNER, SB_KW_INTERSECT, SB_KW_JOIN,
+    SB_KW_LATERAL, SB_KW_LEFT, SB_KW_MINUS, SB_KW_NATURAL, SB_KW_ON, SB_KW_RIGHT, SB_KW_SEMI,
+    SB_KW_UNION, SB_KW_USING, SB_KW_WHERE, SB_KW_GROUP, SB_KW_HAVING, SB_KW_ORDER, SB_KW_LIMIT,
+    SB_KW_OFFSET, SB_KW_WINDOW, SB_KW_CLUSTER, SB_KW_DISTRIBUTE, SB_KW_SORT, SB_KW_TABLESAMPLE,
+    SB_KW_PIVOT, SB_KW_UNPIVOT, SB_KW_AS, SB_KW_SELECT, SB_KW_FROM, SB_KW_FOR, SB_KW_NONE};
 
-static const char *const DATETIME_UNITS[] = {"YEAR", "QUARTER", "MONTH", "WEEK", "DAY",
-                                             "DAYOFYEAR", "HOUR", "MINUTE", "SECOND",
-                                             "MILLISECOND", "MICROSECOND", NULL};
+static const sb_kw DATETIME_UNITS[] = {
+    SB_KW_YEAR, SB_KW_QUARTER, SB_KW_MONTH, SB_KW_WEEK, SB_KW_DAY, SB_KW_DAYOFYEAR, SB_KW_HOUR,
+    SB_KW_MINUTE, SB_KW_SECOND, SB_KW_MILLISECOND, SB_KW_MICROSECOND, SB_KW_NONE};
 
 /* ---- node constructors ---------------------------------------------- */
 
@@ -580,6 +587,34 @@ static bool scan_interval_string(const char *s, size_t n, bool *ym, bool *dt, in
     return any;
 }
 
+/* Spark rejects fractions of units other than seconds and ranged strings
+ * whose fields are out of form or range. */
+static sb_expr *checked_interval(parser *p, sb_expr *e)
+{
+    if (sb_interval_literal_valid(e)) return e;
+    static const struct {
+        const char *unit, *form;
+    } FORMS[] = {
+        {"YEAR TO MONTH", "'y-m' with months 0-11"},
+        {"DAY TO HOUR", "'d h' with hours 0-23"},
+        {"DAY TO MINUTE", "'d h:m' with hours 0-23, minutes 0-59"},
+        {"DAY TO SECOND", "'d h:m:s.f' with hours 0-23, minutes and seconds 0-59"},
+        {"HOUR TO MINUTE", "'h:m' with minutes 0-59"},
+        {"HOUR TO SECOND", "'h:m:s.f' with minutes and seconds 0-59"},
+        {"MINUTE TO SECOND", "'m:s.f' with seconds 0-59"},
+    };
+    const char *unit = e->u.lit.unit;
+    for (size_t i = 0; unit && i < SB_COUNTOF(FORMS); i++)
+        if (strcmp(unit, FORMS[i].unit) == 0) {
+            fail_span(p, e->span, "invalid INTERVAL '%s' %s: expected %s", e->u.lit.text, unit,
+                      FORMS[i].form);
+            return NULL;
+        }
+    fail_span(p, e->span, "invalid interval literal: only seconds can have a fraction, and a "
+                          "single unit takes a single number");
+    return NULL;
+}
+
 static sb_expr *typed_literal(parser *p)
 {
     sb_token *kw = advance(p);
@@ -588,8 +623,8 @@ static sb_expr *typed_literal(parser *p)
     sb_expr *e = new_expr(p, SB_E_LITERAL, span.start, span.end);
     e->u.lit.text = str->text;
     e->u.lit.len = str->len;
-    const char *w = kw->text;
-    if (sb_str_ieq(w, "DATE")) {
+    sb_kw w = (sb_kw)kw->kw;
+    if (w == SB_KW_DATE) {
         e->u.lit.kind = SB_LIT_DATE;
         e->u.lit.type = sb_type_of(SB_T_DATE);
         if (!valid_date(str->text, str->len)) {
@@ -597,9 +632,8 @@ static sb_expr *typed_literal(parser *p)
                       str->text);
             return NULL;
         }
-    } else if (sb_str_ieq(w, "TIMESTAMP") || sb_str_ieq(w, "TIMESTAMP_LTZ") ||
-               sb_str_ieq(w, "TIMESTAMP_NTZ")) {
-        bool ntz = sb_str_ieq(w, "TIMESTAMP_NTZ");
+    } else if (w == SB_KW_TIMESTAMP || w == SB_KW_TIMESTAMP_LTZ || w == SB_KW_TIMESTAMP_NTZ) {
+        bool ntz = w == SB_KW_TIMESTAMP_NTZ;
         e->u.lit.kind = ntz ? SB_LIT_TIMESTAMP_NTZ : SB_LIT_TIMESTAMP;
         e->u.lit.type = sb_type_of(ntz ? SB_T_TIMESTAMP_NTZ : SB_T_TIMESTAMP);
         if (!valid_timestamp(str->text, str->len)) {
@@ -608,7 +642,7 @@ static sb_expr *typed_literal(parser *p)
                       ntz ? "TIMESTAMP_NTZ" : "TIMESTAMP", str->text);
             return NULL;
         }
-    } else if (sb_str_ieq(w, "X")) {
+    } else if (w == SB_KW_X) {
         /* X'CAFE': hex digits to bytes; an odd count gets a leading 0 */
         e->u.lit.kind = SB_LIT_BINARY;
         e->u.lit.type = sb_type_of(SB_T_BINARY);
@@ -652,6 +686,7 @@ static sb_expr *typed_literal(parser *p)
         }
         /* the fields the string names, as for INTERVAL 1 DAY 2 HOURS */
         e->u.lit.type = ym ? sb_type_interval_ym(lo, hi) : sb_type_interval_dt(lo, hi);
+        return checked_interval(p, e);
     }
     return e;
 }
@@ -722,7 +757,7 @@ static sb_expr *interval_literal(parser *p)
         sb_token *v = advance(p);
         const char *value = sb_arena_printf(p->a, "%s%s", neg ? "-" : "", v->text);
         sb_token *u = advance(p);
-        if (count == 0 && is_kw(p, "TO")) {
+        if (count == 0 && is_kw(p, SB_KW_TO)) {
             /* unit TO unit */
             advance(p);
             sb_token *u2 = peek(p);
@@ -756,7 +791,7 @@ static sb_expr *interval_literal(parser *p)
                                      : sb_type_interval_dt(unit->field, to->field);
             e->span.end = prev_end(p);
             sb_buf_free(&text);
-            return e;
+            return checked_interval(p, e);
         }
         if (count > 0 || (vlen && is_interval_value_next(p))) {
             const char *vv = value;
@@ -804,7 +839,7 @@ static sb_expr *interval_literal(parser *p)
     }
     e->u.lit.type = ym ? sb_type_interval_ym(lo, hi) : sb_type_interval_dt(lo, hi);
     sb_buf_free(&text);
-    return e;
+    return checked_interval(p, e);
 }
 
 /* ---- expressions ---------------------------------------------------- */
@@ -820,7 +855,7 @@ static sb_sort_key *parse_sort_item(parser *p);
 static bool query_starts_at(parser *p, size_t k)
 {
     sb_token *t = peekn(p, k);
-    return tok_kw(t, "SELECT") || tok_kw(t, "WITH");
+    return tok_kw(t, SB_KW_SELECT) || tok_kw(t, SB_KW_WITH);
 }
 
 /* '(' already at the current token: is this '(' ... a parenthesized query?
@@ -861,7 +896,8 @@ static bool parse_call_args(parser *p, sb_expr *f, const char *shown_name, uint3
 /* After the closing ')' of a call: FILTER (WHERE ...), IGNORE/RESPECT NULLS, OVER ... */
 static bool parse_call_tail(parser *p, sb_expr *f)
 {
-    if (is_kw(p, "FILTER") && peekn(p, 1)->kind == SB_TK_LPAREN && tok_kw(peekn(p, 2), "WHERE")) {
+    if (is_kw(p, SB_KW_FILTER) && peekn(p, 1)->kind == SB_TK_LPAREN &&
+        tok_kw(peekn(p, 2), SB_KW_WHERE)) {
         advance(p);
         advance(p);
         advance(p);
@@ -869,15 +905,16 @@ static bool parse_call_tail(parser *p, sb_expr *f)
         if (!f->u.func.filter) return false;
         if (!expect(p, SB_TK_RPAREN, "')' to close FILTER (WHERE ...")) return false;
     }
-    while ((is_kw(p, "IGNORE") || is_kw(p, "RESPECT")) && tok_kw(peekn(p, 1), "NULLS")) {
-        if (is_kw(p, "IGNORE"))
+    while ((is_kw(p, SB_KW_IGNORE) || is_kw(p, SB_KW_RESPECT)) &&
+           tok_kw(peekn(p, 1), SB_KW_NULLS)) {
+        if (is_kw(p, SB_KW_IGNORE))
             f->u.func.ignore_nulls = true;
         else
             f->u.func.respect_nulls = true;
         advance(p);
         advance(p);
     }
-    if (is_kw(p, "OVER")) {
+    if (is_kw(p, SB_KW_OVER)) {
         advance(p);
         f->u.func.over = parse_window_spec(p);
         if (!f->u.func.over) return false;
@@ -911,8 +948,8 @@ static sb_expr *finish_call(parser *p, sb_expr *f, sb_expr *first, uint32_t open
         if (!arg) return NULL;
         sb_vec_push(p->a, &f->u.func.args, arg);
     }
-    if ((is_kw(p, "IGNORE") || is_kw(p, "RESPECT")) && tok_kw(peekn(p, 1), "NULLS")) {
-        if (is_kw(p, "IGNORE"))
+    if ((is_kw(p, SB_KW_IGNORE) || is_kw(p, SB_KW_RESPECT)) && tok_kw(peekn(p, 1), SB_KW_NULLS)) {
+        if (is_kw(p, SB_KW_IGNORE))
             f->u.func.ignore_nulls = true;
         else
             f->u.func.respect_nulls = true;
@@ -939,10 +976,11 @@ static bool parse_call_args(parser *p, sb_expr *f, const char *shown_name, uint3
     bool is_struct = sb_str_ieq(f->u.func.name, "struct");
     bool any_alias = false;
     sb_vec aliases = {0};
+    sb_vec alias_spans = {0}; /* sb_span* of each written alias, NULL when none */
     if (!accept(p, SB_TK_RPAREN)) {
-        if (is_kw(p, "DISTINCT") || (is_kw(p, "ALL") && peekn(p, 1)->kind != SB_TK_COMMA &&
+        if (is_kw(p, SB_KW_DISTINCT) || (is_kw(p, SB_KW_ALL) && peekn(p, 1)->kind != SB_TK_COMMA &&
                                      peekn(p, 1)->kind != SB_TK_RPAREN)) {
-            f->u.func.distinct = is_kw(p, "DISTINCT");
+            f->u.func.distinct = is_kw(p, SB_KW_DISTINCT);
             advance(p);
         }
         for (;;) {
@@ -954,25 +992,30 @@ static bool parse_call_args(parser *p, sb_expr *f, const char *shown_name, uint3
             if (!arg) return false;
             sb_vec_push(p->a, &f->u.func.args, arg);
             const char *alias = NULL;
+            sb_span *alias_span = NULL;
             if (is_struct) {
                 /* struct(a AS x, b): named struct fields */
-                if (accept_kw(p, "AS")) {
+                if (accept_kw(p, SB_KW_AS)) {
                     if (!tok_is_ident(peek(p))) {
                         fail_expected(p, "a field name after AS");
                         return false;
                     }
+                    alias_span = &peek(p)->span;
                     alias = advance(p)->text;
                 } else if ((peek(p)->kind == SB_TK_WORD && !word_in(peek(p), ALIAS_STOP)) ||
                            peek(p)->kind == SB_TK_QIDENT) {
+                    alias_span = &peek(p)->span;
                     alias = advance(p)->text;
                 }
                 if (alias) any_alias = true;
                 sb_vec_push(p->a, &aliases, (void *)alias);
+                sb_vec_push(p->a, &alias_spans, alias_span);
             }
             if (!accept(p, SB_TK_COMMA)) break;
         }
-        if ((is_kw(p, "IGNORE") || is_kw(p, "RESPECT")) && tok_kw(peekn(p, 1), "NULLS")) {
-            if (is_kw(p, "IGNORE"))
+        if ((is_kw(p, SB_KW_IGNORE) || is_kw(p, SB_KW_RESPECT)) &&
+            tok_kw(peekn(p, 1), SB_KW_NULLS)) {
+            if (is_kw(p, SB_KW_IGNORE))
                 f->u.func.ignore_nulls = true;
             else
                 f->u.func.respect_nulls = true;
@@ -982,13 +1025,17 @@ static bool parse_call_args(parser *p, sb_expr *f, const char *shown_name, uint3
         if (!close_call(p, shown_name, open_at)) return false;
     }
     if (any_alias) {
-        /* Spark: struct(a AS x, b) is named_struct('x', a, 'b', b) */
+        /* Spark: struct(a AS x, b) is named_struct('x', a, 'b', b). A written
+         * alias keeps its own span and a derived name the value's, so the
+         * column name (print.c) can show `a AS x` for the first only. */
         sb_vec args = {0};
         for (size_t i = 0; i < f->u.func.args.len; i++) {
             sb_expr *arg = f->u.func.args.items[i];
             const char *name = aliases.items[i] ? (const char *)aliases.items[i]
                                                 : struct_field_name(p, arg, i);
-            sb_vec_push(p->a, &args, new_string_lit(p, name, strlen(name), arg->span));
+            const sb_span *nspan = alias_spans.items[i];
+            sb_vec_push(p->a, &args,
+                        new_string_lit(p, name, strlen(name), nspan ? *nspan : arg->span));
             sb_vec_push(p->a, &args, arg);
         }
         f->u.func.args = args;
@@ -1002,13 +1049,13 @@ static sb_expr *parse_cast(parser *p)
 {
     sb_token *kw = advance(p);
     uint32_t open_at = kw->span.start;
-    const char *shown = sb_str_ieq(kw->text, "TRY_CAST") ? "TRY_CAST" : "CAST";
+    const char *shown = kw->kw == SB_KW_TRY_CAST ? "TRY_CAST" : "CAST";
     advance(p); /* ( */
     sb_expr *e = new_expr(p, SB_E_CAST, kw->span.start, kw->span.end);
-    e->u.cast.try_cast = sb_str_ieq(kw->text, "TRY_CAST");
+    e->u.cast.try_cast = kw->kw == SB_KW_TRY_CAST;
     e->u.cast.arg = parse_expr(p);
     if (!e->u.cast.arg) return NULL;
-    if (!expect_kw(p, "AS", sb_arena_printf(p->a, "AS and a type in %s", shown))) return NULL;
+    if (!expect_kw(p, SB_KW_AS, sb_arena_printf(p->a, "AS and a type in %s", shown))) return NULL;
     /* the type's text runs to the ')' that closes the CAST */
     size_t first = p->pos;
     int parens = 0;
@@ -1059,33 +1106,34 @@ static sb_expr *parse_case(parser *p)
 {
     sb_token *kw = advance(p);
     sb_expr *e = new_expr(p, SB_E_CASE, kw->span.start, kw->span.end);
-    if (!is_kw(p, "WHEN")) {
+    if (!is_kw(p, SB_KW_WHEN)) {
         e->u.kase.operand = parse_expr(p);
         if (!e->u.kase.operand) return NULL;
     }
-    if (!is_kw(p, "WHEN")) {
+    if (!is_kw(p, SB_KW_WHEN)) {
         fail_expected(p, "WHEN in CASE");
         return NULL;
     }
-    while (accept_kw(p, "WHEN")) {
+    while (accept_kw(p, SB_KW_WHEN)) {
         sb_when *w = sb_arena_alloc(p->a, sizeof *w);
         w->when = parse_expr(p);
         if (!w->when) return NULL;
-        if (!expect_kw(p, "THEN", "THEN after the WHEN condition")) return NULL;
+        if (!expect_kw(p, SB_KW_THEN, "THEN after the WHEN condition")) return NULL;
         w->then = parse_expr(p);
         if (!w->then) return NULL;
         sb_vec_push(p->a, &e->u.kase.whens, w);
     }
-    if (accept_kw(p, "ELSE")) {
+    if (accept_kw(p, SB_KW_ELSE)) {
         e->u.kase.otherwise = parse_expr(p);
         if (!e->u.kase.otherwise) return NULL;
     }
-    if (!accept_kw(p, "END")) {
+    if (!accept_kw(p, SB_KW_END)) {
         sb_token *t = peek(p);
         if (t->kind == SB_TK_ERROR)
             fail_span(p, t->span, "%s", t->text);
         else
-            fail_span(p, t->span, "expected WHEN, ELSE or END to continue the CASE opened at %u%s%s",
+            fail_span(p, t->span,
+                      "expected WHEN, ELSE or END to continue the CASE opened at %u%s%s",
                       kw->span.start + 1, t->kind == SB_TK_EOF ? "" : ", found ",
                       t->kind == SB_TK_EOF ? "" : sb_sql_token_desc(p->a, t));
         return NULL;
@@ -1105,10 +1153,10 @@ static sb_expr *parse_case(parser *p)
 static sb_expr *parse_special_call(parser *p, bool *handled)
 {
     sb_token *kw = peek(p);
-    const char *w = kw->text;
+    sb_kw w = kw->kind == SB_TK_WORD ? (sb_kw)kw->kw : SB_KW_NONE;
     uint32_t open_at = kw->span.start;
     *handled = true;
-    if (sb_str_ieq(w, "EXTRACT") && tok_is_ident(peekn(p, 2)) && tok_kw(peekn(p, 3), "FROM")) {
+    if (w == SB_KW_EXTRACT && tok_is_ident(peekn(p, 2)) && tok_kw(peekn(p, 3), SB_KW_FROM)) {
         advance(p);
         advance(p);
         sb_token *field = advance(p);
@@ -1122,23 +1170,23 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
-    if (sb_str_ieq(w, "SUBSTRING") || sb_str_ieq(w, "SUBSTR")) {
+    if (w == SB_KW_SUBSTRING || w == SB_KW_SUBSTR) {
         advance(p);
         advance(p);
         sb_expr *f = new_func(p, kw->text, kw->span, kw->span.start);
-        if (peek(p)->kind == SB_TK_RPAREN || is_kw(p, "DISTINCT")) {
+        if (peek(p)->kind == SB_TK_RPAREN || is_kw(p, SB_KW_DISTINCT)) {
             p->pos -= 1;
             *handled = false;
             return NULL;
         }
         sb_expr *str = parse_expr(p);
         if (!str) return NULL;
-        if (!accept_kw(p, "FROM")) return finish_call(p, f, str, open_at);
+        if (!accept_kw(p, SB_KW_FROM)) return finish_call(p, f, str, open_at);
         sb_vec_push(p->a, &f->u.func.args, str);
         sb_expr *pos = parse_expr(p);
         if (!pos) return NULL;
         sb_vec_push(p->a, &f->u.func.args, pos);
-        if (accept_kw(p, "FOR") || accept(p, SB_TK_COMMA)) {
+        if (accept_kw(p, SB_KW_FOR) || accept(p, SB_TK_COMMA)) {
             sb_expr *len = parse_expr(p);
             if (!len) return NULL;
             sb_vec_push(p->a, &f->u.func.args, len);
@@ -1147,22 +1195,24 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
-    if (sb_str_ieq(w, "TRIM")) {
+    if (w == SB_KW_TRIM) {
         advance(p);
         advance(p);
         const char *name = "trim";
         bool special = false;
         sb_token *o = peek(p);
-        if ((tok_kw(o, "BOTH") || tok_kw(o, "LEADING") || tok_kw(o, "TRAILING")) &&
+        if ((tok_kw(o, SB_KW_BOTH) || tok_kw(o, SB_KW_LEADING) || tok_kw(o, SB_KW_TRAILING)) &&
             peekn(p, 1)->kind != SB_TK_COMMA && peekn(p, 1)->kind != SB_TK_RPAREN) {
-            name = tok_kw(o, "LEADING") ? "ltrim" : tok_kw(o, "TRAILING") ? "rtrim" : "trim";
+            name = tok_kw(o, SB_KW_LEADING)    ? "ltrim"
+                   : tok_kw(o, SB_KW_TRAILING) ? "rtrim"
+                                               : "trim";
             special = true;
             advance(p);
         }
         sb_expr *f = new_func(p, name, kw->span, kw->span.start);
         sb_expr *chars = NULL;
-        if (!(special && is_kw(p, "FROM"))) {
-            if (!special && (peek(p)->kind == SB_TK_RPAREN || is_kw(p, "DISTINCT"))) {
+        if (!(special && is_kw(p, SB_KW_FROM))) {
+            if (!special && (peek(p)->kind == SB_TK_RPAREN || is_kw(p, SB_KW_DISTINCT))) {
                 p->pos -= 1;
                 *handled = false;
                 return NULL;
@@ -1170,11 +1220,11 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
             chars = parse_expr(p);
             if (!chars) return NULL;
         }
-        if (!special && !is_kw(p, "FROM")) {
+        if (!special && !is_kw(p, SB_KW_FROM)) {
             f->u.func.name = kw->text;
             return finish_call(p, f, chars, open_at);
         }
-        if (!expect_kw(p, "FROM", "FROM in TRIM")) return NULL;
+        if (!expect_kw(p, SB_KW_FROM, "FROM in TRIM")) return NULL;
         sb_expr *src = parse_expr(p);
         if (!src) return NULL;
         /* the function-call form takes the characters first: trim(chars, str) */
@@ -1184,7 +1234,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
-    if (sb_str_ieq(w, "POSITION")) {
+    if (w == SB_KW_POSITION) {
         advance(p);
         advance(p);
         sb_expr *f = new_func(p, kw->text, kw->span, kw->span.start);
@@ -1204,7 +1254,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         }
         p->quiet++;
         sb_expr *sub = parse_value(p);
-        bool in = sub && !p->failed && is_kw(p, "IN");
+        bool in = sub && !p->failed && is_kw(p, SB_KW_IN);
         p->quiet--;
         if (!in) {
             p->failed = was_failed;
@@ -1215,7 +1265,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
             return NULL;
         }
         advance(p);
-        f->u.func.name = "position";
+        f->u.func.name = "locate"; /* Spark's StringLocate, as locate(a, b) */
         sb_vec_push(p->a, &f->u.func.args, sub);
         sb_expr *str = parse_value(p);
         if (!str) return NULL;
@@ -1224,7 +1274,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
-    if (sb_str_ieq(w, "OVERLAY")) {
+    if (w == SB_KW_OVERLAY) {
         advance(p);
         advance(p);
         sb_expr *f = new_func(p, kw->text, kw->span, kw->span.start);
@@ -1242,7 +1292,7 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         }
         p->quiet++;
         sb_expr *in = parse_value(p);
-        bool placing = in && !p->failed && is_kw(p, "PLACING");
+        bool placing = in && !p->failed && is_kw(p, SB_KW_PLACING);
         p->quiet--;
         if (!placing) {
             p->failed = was_failed;
@@ -1258,11 +1308,11 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         sb_expr *rep = parse_value(p);
         if (!rep) return NULL;
         sb_vec_push(p->a, &f->u.func.args, rep);
-        if (!expect_kw(p, "FROM", "FROM in OVERLAY")) return NULL;
+        if (!expect_kw(p, SB_KW_FROM, "FROM in OVERLAY")) return NULL;
         sb_expr *pos = parse_value(p);
         if (!pos) return NULL;
         sb_vec_push(p->a, &f->u.func.args, pos);
-        if (accept_kw(p, "FOR")) {
+        if (accept_kw(p, SB_KW_FOR)) {
             sb_expr *len = parse_value(p);
             if (!len) return NULL;
             sb_vec_push(p->a, &f->u.func.args, len);
@@ -1271,8 +1321,8 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         if (!parse_call_tail(p, f)) return NULL;
         return f;
     }
-    static const char *const ADD_NAMES[] = {"TIMESTAMPADD", "DATEADD", NULL};
-    static const char *const DIFF_NAMES[] = {"TIMESTAMPDIFF", "DATEDIFF", NULL};
+    static const sb_kw ADD_NAMES[] = {SB_KW_TIMESTAMPADD, SB_KW_DATEADD, SB_KW_NONE};
+    static const sb_kw DIFF_NAMES[] = {SB_KW_TIMESTAMPDIFF, SB_KW_DATEDIFF, SB_KW_NONE};
     bool is_add = word_in(kw, ADD_NAMES), is_diff = word_in(kw, DIFF_NAMES);
     if ((is_add || is_diff) && word_in(peekn(p, 2), DATETIME_UNITS) &&
         peekn(p, 3)->kind == SB_TK_COMMA) {
@@ -1281,13 +1331,11 @@ static sb_expr *parse_special_call(parser *p, bool *handled)
         sb_token *u = advance(p);
         sb_expr *f = new_func(p, is_add ? "timestampadd" : "timestampdiff", kw->span,
                               kw->span.start);
-        /* the unit is a keyword, kept as an upper-case column-like name */
+        /* the unit is a keyword, kept as written in a one-part column the
+         * checker does not resolve (Spark's name shows it as written) */
         sb_expr *unit = new_expr(p, SB_E_COLUMN, u->span.start, u->span.end);
         const char **parts = sb_arena_alloc(p->a, sizeof *parts);
-        char *up = sb_arena_strdup(p->a, u->text);
-        for (char *c = up; *c; c++)
-            if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
-        parts[0] = up;
+        parts[0] = u->text;
         unit->u.column.parts = parts;
         unit->u.column.nparts = 1;
         unit->u.column.rel = -1;
@@ -1426,7 +1474,8 @@ static sb_expr *parse_paren(parser *p)
         if (t->kind == SB_TK_ERROR)
             fail_span(p, t->span, "%s", t->text);
         else if (t->kind == SB_TK_EOF)
-            fail_span(p, t->span, "expected ')' to close the '(' opened at %u", open->span.start + 1);
+            fail_span(p, t->span, "expected ')' to close the '(' opened at %u",
+                      open->span.start + 1);
         else
             fail_span(p, t->span, "expected ')' to close the '(' opened at %u, found %s",
                       open->span.start + 1, sb_sql_token_desc(p->a, t));
@@ -1442,8 +1491,8 @@ static sb_expr *parse_paren(parser *p)
     return first;
 }
 
-static const char *const TYPED_LITERALS[] = {"DATE", "TIMESTAMP", "TIMESTAMP_LTZ",
-                                             "TIMESTAMP_NTZ", "X", NULL};
+static const sb_kw TYPED_LITERALS[] = {
+    SB_KW_DATE, SB_KW_TIMESTAMP, SB_KW_TIMESTAMP_LTZ, SB_KW_TIMESTAMP_NTZ, SB_KW_X, SB_KW_NONE};
 
 static sb_expr *parse_primary(parser *p)
 {
@@ -1462,7 +1511,8 @@ static sb_expr *parse_primary(parser *p)
         if (p->pos > 0) {
             const sb_token *prev = &p->t[p->pos - 1];
             if (prev->kind != SB_TK_LPAREN && prev->kind != SB_TK_COMMA &&
-                !tok_kw(prev, "SELECT") && !tok_kw(prev, "DISTINCT") && !tok_kw(prev, "ALL")) {
+                !tok_kw(prev, SB_KW_SELECT) && !tok_kw(prev, SB_KW_DISTINCT) &&
+                !tok_kw(prev, SB_KW_ALL)) {
                 fail_operand(p);
                 return NULL;
             }
@@ -1487,25 +1537,25 @@ static sb_expr *parse_primary(parser *p)
         return parse_lambda_body(p, lam);
     }
     if (t->kind == SB_TK_WORD) {
-        if (tok_kw(t, "NULL") || tok_kw(t, "TRUE") || tok_kw(t, "FALSE")) {
+        if (tok_kw(t, SB_KW_NULL) || tok_kw(t, SB_KW_TRUE) || tok_kw(t, SB_KW_FALSE)) {
             advance(p);
             sb_expr *e = new_expr(p, SB_E_LITERAL, t->span.start, t->span.end);
-            if (tok_kw(t, "NULL")) {
+            if (tok_kw(t, SB_KW_NULL)) {
                 e->u.lit.kind = SB_LIT_NULL;
                 e->u.lit.type = sb_type_of(SB_T_NULL);
                 e->u.lit.text = "NULL";
             } else {
                 e->u.lit.kind = SB_LIT_BOOLEAN;
-                e->u.lit.boolean = tok_kw(t, "TRUE");
+                e->u.lit.boolean = tok_kw(t, SB_KW_TRUE);
                 e->u.lit.type = sb_type_of(SB_T_BOOLEAN);
                 e->u.lit.text = e->u.lit.boolean ? "true" : "false";
             }
             e->u.lit.len = strlen(e->u.lit.text);
             return e;
         }
-        if (tok_kw(t, "CASE")) return parse_case(p);
+        if (tok_kw(t, SB_KW_CASE)) return parse_case(p);
         if (next->kind == SB_TK_LPAREN) {
-            if (tok_kw(t, "CAST") || tok_kw(t, "TRY_CAST")) return parse_cast(p);
+            if (tok_kw(t, SB_KW_CAST) || tok_kw(t, SB_KW_TRY_CAST)) return parse_cast(p);
             bool handled;
             size_t save = p->pos;
             sb_expr *e = parse_special_call(p, &handled);
@@ -1513,11 +1563,12 @@ static sb_expr *parse_primary(parser *p)
             p->pos = save;
         }
         if (next->kind == SB_TK_STRING && word_in(t, TYPED_LITERALS)) return typed_literal(p);
-        if (tok_kw(t, "INTERVAL")) {
+        if (tok_kw(t, SB_KW_INTERVAL)) {
             size_t vlen;
             if (interval_value_at(p, 1, &vlen)) return interval_literal(p);
         }
-        static const char *const FUNC_OK[] = {"LIKE", "ILIKE", "RLIKE", "REGEXP", NULL};
+        static const sb_kw FUNC_OK[] = {
+            SB_KW_LIKE, SB_KW_ILIKE, SB_KW_RLIKE, SB_KW_REGEXP, SB_KW_DIV, SB_KW_NONE};
         if (word_in(t, OPERAND_STOP) && !(next->kind == SB_TK_LPAREN && word_in(t, FUNC_OK))) {
             fail_operand(p);
             return NULL;
@@ -1656,7 +1707,7 @@ static bool binop_at(parser *p, int level, sb_binop *op)
         if (t->kind == SB_TK_STAR) *op = SB_OP_MUL;
         else if (t->kind == SB_TK_SLASH) *op = SB_OP_DIV;
         else if (t->kind == SB_TK_PERCENT) *op = SB_OP_MOD;
-        else if (tok_kw(t, "DIV")) *op = SB_OP_INTDIV;
+        else if (tok_kw(t, SB_KW_DIV)) *op = SB_OP_INTDIV;
         else return false;
         return true;
     default: return false;
@@ -1691,29 +1742,30 @@ static sb_expr *parse_predicated(parser *p)
     if (!v) return NULL;
     bool negated = false;
     size_t k = 0;
-    if (is_kw(p, "NOT") || peek(p)->kind == SB_TK_BANG) {
+    if (is_kw(p, SB_KW_NOT) || peek(p)->kind == SB_TK_BANG) {
         sb_token *n1 = peekn(p, 1);
-        static const char *const NEGATABLE[] = {"BETWEEN", "IN", "LIKE", "ILIKE", "RLIKE",
-                                                "REGEXP", NULL};
+        static const sb_kw NEGATABLE[] = {
+            SB_KW_BETWEEN, SB_KW_IN, SB_KW_LIKE, SB_KW_ILIKE, SB_KW_RLIKE, SB_KW_REGEXP,
+            SB_KW_NONE};
         if (!word_in(n1, NEGATABLE)) return v;
         negated = true;
         k = 1;
     }
     sb_token *t = peekn(p, k);
-    if (tok_kw(t, "BETWEEN")) {
+    if (tok_kw(t, SB_KW_BETWEEN)) {
         p->pos += k + 1;
         sb_expr *e = new_expr(p, SB_E_BETWEEN, v->span.start, v->span.end);
         e->u.between.arg = v;
         e->u.between.negated = negated;
         e->u.between.low = parse_value(p);
         if (!e->u.between.low) return NULL;
-        if (!expect_kw(p, "AND", "AND in BETWEEN")) return NULL;
+        if (!expect_kw(p, SB_KW_AND, "AND in BETWEEN")) return NULL;
         e->u.between.high = parse_value(p);
         if (!e->u.between.high) return NULL;
         e->span.end = e->u.between.high->span.end;
         return e;
     }
-    if (tok_kw(t, "IN")) {
+    if (tok_kw(t, SB_KW_IN)) {
         p->pos += k + 1;
         sb_expr *e = new_expr(p, SB_E_IN, v->span.start, v->span.end);
         e->u.in.arg = v;
@@ -1749,14 +1801,17 @@ static sb_expr *parse_predicated(parser *p)
         e->span.end = prev_end(p);
         return e;
     }
-    if (tok_kw(t, "LIKE") || tok_kw(t, "ILIKE") || tok_kw(t, "RLIKE") || tok_kw(t, "REGEXP")) {
+    if (tok_kw(t, SB_KW_LIKE) || tok_kw(t, SB_KW_ILIKE) || tok_kw(t, SB_KW_RLIKE) ||
+        tok_kw(t, SB_KW_REGEXP)) {
         p->pos += k + 1;
         sb_expr *e = new_expr(p, SB_E_LIKE, v->span.start, v->span.end);
-        e->u.like.kind = tok_kw(t, "LIKE") ? SB_LIKE : tok_kw(t, "ILIKE") ? SB_ILIKE : SB_RLIKE;
+        e->u.like.kind = tok_kw(t, SB_KW_LIKE)    ? SB_LIKE
+                         : tok_kw(t, SB_KW_ILIKE) ? SB_ILIKE
+                                                  : SB_RLIKE;
         e->u.like.arg = v;
         e->u.like.negated = negated;
         if (e->u.like.kind != SB_RLIKE &&
-            (is_kw(p, "ANY") || is_kw(p, "SOME") || is_kw(p, "ALL")) &&
+            (is_kw(p, SB_KW_ANY) || is_kw(p, SB_KW_SOME) || is_kw(p, SB_KW_ALL)) &&
             peekn(p, 1)->kind == SB_TK_LPAREN) {
             fail_span(p, peek(p)->span, "LIKE %s (...) is not supported: combine LIKE "
                                         "conditions with OR / AND",
@@ -1765,7 +1820,7 @@ static sb_expr *parse_predicated(parser *p)
         }
         e->u.like.pattern = parse_value(p);
         if (!e->u.like.pattern) return NULL;
-        if (e->u.like.kind != SB_RLIKE && accept_kw(p, "ESCAPE")) {
+        if (e->u.like.kind != SB_RLIKE && accept_kw(p, SB_KW_ESCAPE)) {
             sb_token *s = peek(p);
             if (s->kind != SB_TK_STRING) {
                 fail_expected(p, "a one-character string after ESCAPE");
@@ -1786,11 +1841,11 @@ static sb_expr *parse_predicated(parser *p)
         e->span.end = prev_end(p);
         return e;
     }
-    if (k == 0 && tok_kw(t, "IS")) {
+    if (k == 0 && tok_kw(t, SB_KW_IS)) {
         advance(p);
-        bool neg = accept_kw(p, "NOT") || accept(p, SB_TK_BANG);
-        if (accept_kw(p, "DISTINCT")) {
-            if (!expect_kw(p, "FROM", "FROM after IS DISTINCT")) return NULL;
+        bool neg = accept_kw(p, SB_KW_NOT) || accept(p, SB_TK_BANG);
+        if (accept_kw(p, SB_KW_DISTINCT)) {
+            if (!expect_kw(p, SB_KW_FROM, "FROM after IS DISTINCT")) return NULL;
             sb_expr *r = parse_value(p);
             if (!r) return NULL;
             sb_expr *e = new_expr(p, SB_E_DISTINCT, v->span.start, r->span.end);
@@ -1800,13 +1855,13 @@ static sb_expr *parse_predicated(parser *p)
             return e;
         }
         sb_is_kind what;
-        if (is_kw(p, "NULL"))
+        if (is_kw(p, SB_KW_NULL))
             what = SB_IS_NULL;
-        else if (is_kw(p, "TRUE"))
+        else if (is_kw(p, SB_KW_TRUE))
             what = SB_IS_TRUE;
-        else if (is_kw(p, "FALSE"))
+        else if (is_kw(p, SB_KW_FALSE))
             what = SB_IS_FALSE;
-        else if (is_kw(p, "UNKNOWN"))
+        else if (is_kw(p, SB_KW_UNKNOWN))
             what = SB_IS_UNKNOWN;
         else {
             fail_expected(p, neg ? "NULL, TRUE, FALSE, UNKNOWN or DISTINCT FROM after IS NOT"
@@ -1827,7 +1882,7 @@ static sb_expr *parse_predicated(parser *p)
 static sb_expr *parse_not(parser *p)
 {
     sb_token *t = peek(p);
-    if (tok_kw(t, "NOT") || t->kind == SB_TK_BANG) {
+    if (tok_kw(t, SB_KW_NOT) || t->kind == SB_TK_BANG) {
         if (!enter(p)) return NULL;
         advance(p);
         sb_expr *arg = parse_not(p);
@@ -1838,7 +1893,7 @@ static sb_expr *parse_not(parser *p)
         e->u.unary.arg = arg;
         return e;
     }
-    if (tok_kw(t, "EXISTS") && peekn(p, 1)->kind == SB_TK_LPAREN && query_starts_at(p, 2)) {
+    if (tok_kw(t, SB_KW_EXISTS) && peekn(p, 1)->kind == SB_TK_LPAREN && query_starts_at(p, 2)) {
         advance(p);
         advance(p);
         sb_query *q = parse_query(p);
@@ -1856,7 +1911,7 @@ static sb_expr *parse_and(parser *p)
 {
     sb_expr *left = parse_not(p);
     if (!left) return NULL;
-    while (is_kw(p, "AND")) {
+    while (is_kw(p, SB_KW_AND)) {
         advance(p);
         sb_expr *right = parse_not(p);
         if (!right) return NULL;
@@ -1869,7 +1924,7 @@ static sb_expr *parse_expr(parser *p)
 {
     if (!enter(p)) return NULL;
     sb_expr *left = parse_and(p);
-    while (left && is_kw(p, "OR")) {
+    while (left && is_kw(p, SB_KW_OR)) {
         advance(p);
         sb_expr *right = parse_and(p);
         if (!right) {
@@ -1889,16 +1944,16 @@ static sb_sort_key *parse_sort_item(parser *p)
     sb_sort_key *k = sb_arena_alloc(p->a, sizeof *k);
     k->expr = parse_expr(p);
     if (!k->expr) return NULL;
-    if (accept_kw(p, "DESC"))
+    if (accept_kw(p, SB_KW_DESC))
         k->descending = true;
     else
-        accept_kw(p, "ASC");
+        accept_kw(p, SB_KW_ASC);
     k->nulls_first = !k->descending;
-    if (is_kw(p, "NULLS")) {
+    if (is_kw(p, SB_KW_NULLS)) {
         advance(p);
-        if (accept_kw(p, "FIRST"))
+        if (accept_kw(p, SB_KW_FIRST))
             k->nulls_first = true;
-        else if (accept_kw(p, "LAST"))
+        else if (accept_kw(p, SB_KW_LAST))
             k->nulls_first = false;
         else {
             fail_expected(p, "FIRST or LAST after NULLS");
@@ -1932,11 +1987,11 @@ static bool parse_expr_list(parser *p, sb_vec *out)
 
 static bool parse_frame_bound(parser *p, sb_frame_bound *b)
 {
-    if (is_kw(p, "UNBOUNDED")) {
+    if (is_kw(p, SB_KW_UNBOUNDED)) {
         advance(p);
-        if (accept_kw(p, "PRECEDING"))
+        if (accept_kw(p, SB_KW_PRECEDING))
             b->kind = SB_BOUND_UNBOUNDED_PRECEDING;
-        else if (accept_kw(p, "FOLLOWING"))
+        else if (accept_kw(p, SB_KW_FOLLOWING))
             b->kind = SB_BOUND_UNBOUNDED_FOLLOWING;
         else {
             fail_expected(p, "PRECEDING or FOLLOWING after UNBOUNDED");
@@ -1944,22 +1999,22 @@ static bool parse_frame_bound(parser *p, sb_frame_bound *b)
         }
         return true;
     }
-    if (is_kw(p, "CURRENT") && tok_kw(peekn(p, 1), "ROW")) {
+    if (is_kw(p, SB_KW_CURRENT) && tok_kw(peekn(p, 1), SB_KW_ROW)) {
         advance(p);
         advance(p);
         b->kind = SB_BOUND_CURRENT_ROW;
         return true;
     }
-    if (peek(p)->kind == SB_TK_RPAREN || peek(p)->kind == SB_TK_EOF || is_kw(p, "AND")) {
+    if (peek(p)->kind == SB_TK_RPAREN || peek(p)->kind == SB_TK_EOF || is_kw(p, SB_KW_AND)) {
         fail_expected(p, "UNBOUNDED PRECEDING, CURRENT ROW or an offset and PRECEDING or "
                          "FOLLOWING");
         return false;
     }
     b->offset = parse_expr(p);
     if (!b->offset) return false;
-    if (accept_kw(p, "PRECEDING"))
+    if (accept_kw(p, SB_KW_PRECEDING))
         b->kind = SB_BOUND_PRECEDING;
-    else if (accept_kw(p, "FOLLOWING"))
+    else if (accept_kw(p, SB_KW_FOLLOWING))
         b->kind = SB_BOUND_FOLLOWING;
     else {
         fail_expected(p, "PRECEDING or FOLLOWING after the frame offset");
@@ -1981,29 +2036,29 @@ static sb_window *parse_window_spec(parser *p)
     }
     if (!expect(p, SB_TK_LPAREN, "a window name or '(' after OVER")) return NULL;
     if (tok_is_ident(peek(p)) && peekn(p, 1)->kind == SB_TK_RPAREN &&
-        !is_kw(p, "PARTITION") && !is_kw(p, "ORDER")) {
+        !is_kw(p, SB_KW_PARTITION) && !is_kw(p, SB_KW_ORDER)) {
         w->name = advance(p)->text;
         advance(p);
         w->span.end = prev_end(p);
         return w;
     }
-    if ((is_kw(p, "PARTITION") || is_kw(p, "DISTRIBUTE") || is_kw(p, "CLUSTER")) &&
-        tok_kw(peekn(p, 1), "BY")) {
+    if ((is_kw(p, SB_KW_PARTITION) || is_kw(p, SB_KW_DISTRIBUTE) || is_kw(p, SB_KW_CLUSTER)) &&
+        tok_kw(peekn(p, 1), SB_KW_BY)) {
         advance(p);
         advance(p);
         if (!parse_expr_list(p, &w->partition_by)) return NULL;
     }
-    if ((is_kw(p, "ORDER") || is_kw(p, "SORT")) && tok_kw(peekn(p, 1), "BY")) {
+    if ((is_kw(p, SB_KW_ORDER) || is_kw(p, SB_KW_SORT)) && tok_kw(peekn(p, 1), SB_KW_BY)) {
         advance(p);
         advance(p);
         if (!parse_sort_list(p, &w->order_by)) return NULL;
     }
-    if (is_kw(p, "ROWS") || is_kw(p, "RANGE")) {
-        w->frame = is_kw(p, "ROWS") ? SB_FRAME_ROWS : SB_FRAME_RANGE;
+    if (is_kw(p, SB_KW_ROWS) || is_kw(p, SB_KW_RANGE)) {
+        w->frame = is_kw(p, SB_KW_ROWS) ? SB_FRAME_ROWS : SB_FRAME_RANGE;
         advance(p);
-        if (accept_kw(p, "BETWEEN")) {
+        if (accept_kw(p, SB_KW_BETWEEN)) {
             if (!parse_frame_bound(p, &w->start)) return NULL;
-            if (!expect_kw(p, "AND", "AND between the frame bounds")) return NULL;
+            if (!expect_kw(p, SB_KW_AND, "AND between the frame bounds")) return NULL;
             if (!parse_frame_bound(p, &w->end)) return NULL;
         } else {
             if (!parse_frame_bound(p, &w->start)) return NULL;
@@ -2048,7 +2103,7 @@ static sb_relation *parse_relation(parser *p);
 
 static bool parse_rel_alias(parser *p, sb_relation *r)
 {
-    if (accept_kw(p, "AS")) {
+    if (accept_kw(p, SB_KW_AS)) {
         if (!parse_ident(p, &r->alias, "an alias after AS")) return false;
     } else if ((peek(p)->kind == SB_TK_WORD && !word_in(peek(p), REL_ALIAS_STOP)) ||
                peek(p)->kind == SB_TK_QIDENT) {
@@ -2087,7 +2142,7 @@ static sb_relation *parse_relation_primary(parser *p)
     r->span.start = t->span.start;
     if (t->kind == SB_TK_LPAREN) {
         sb_query *q = NULL;
-        if (query_starts_at(p, 1) || tok_kw(peekn(p, 1), "VALUES")) {
+        if (query_starts_at(p, 1) || tok_kw(peekn(p, 1), SB_KW_VALUES)) {
             advance(p);
             q = parse_query(p);
             if (!q) return NULL;
@@ -2109,7 +2164,7 @@ static sb_relation *parse_relation_primary(parser *p)
         r->span = (sb_span){t->span.start, prev_end(p)};
         return r;
     }
-    if (tok_kw(t, "VALUES")) {
+    if (tok_kw(t, SB_KW_VALUES)) {
         advance(p);
         r->kind = SB_REL_VALUES;
         if (!parse_values_rows(p, &r->u.values.rows)) return NULL;
@@ -2117,7 +2172,7 @@ static sb_relation *parse_relation_primary(parser *p)
         r->span.end = prev_end(p);
         return r;
     }
-    if (tok_kw(t, "LATERAL")) {
+    if (tok_kw(t, SB_KW_LATERAL)) {
         fail_span(p, t->span, "LATERAL subqueries are not supported");
         return NULL;
     }
@@ -2133,10 +2188,10 @@ static sb_relation *parse_relation_primary(parser *p)
                   (const char *)parts.items[parts.len - 1]);
         return NULL;
     }
-    if (is_kw(p, "TABLESAMPLE") || ((is_kw(p, "FOR") || is_kw(p, "VERSION") ||
-                                     is_kw(p, "TIMESTAMP")) &&
-                                    (tok_kw(peekn(p, 1), "AS") || tok_kw(peekn(p, 1), "SYSTEM_TIME") ||
-                                     tok_kw(peekn(p, 1), "SYSTEM_VERSION")))) {
+    if (is_kw(p, SB_KW_TABLESAMPLE) ||
+        ((is_kw(p, SB_KW_FOR) || is_kw(p, SB_KW_VERSION) || is_kw(p, SB_KW_TIMESTAMP)) &&
+         (tok_kw(peekn(p, 1), SB_KW_AS) || tok_kw(peekn(p, 1), SB_KW_SYSTEM_TIME) ||
+          tok_kw(peekn(p, 1), SB_KW_SYSTEM_VERSION)))) {
         fail_span(p, peek(p)->span, "%s is not supported here", peek(p)->text);
         return NULL;
     }
@@ -2153,39 +2208,40 @@ static bool join_ahead(parser *p, sb_join_type *type, bool *natural, size_t *nto
 {
     size_t k = 0;
     *natural = false;
-    if (tok_kw(peekn(p, k), "NATURAL")) {
+    if (tok_kw(peekn(p, k), SB_KW_NATURAL)) {
         *natural = true;
         k++;
     }
     sb_token *t = peekn(p, k);
     sb_token *t1 = peekn(p, k + 1);
     sb_token *t2 = peekn(p, k + 2);
-    if (tok_kw(t, "JOIN")) {
+    if (tok_kw(t, SB_KW_JOIN)) {
         *type = SB_JOIN_INNER;
         *ntok = k + 1;
-    } else if (tok_kw(t, "INNER") && tok_kw(t1, "JOIN")) {
+    } else if (tok_kw(t, SB_KW_INNER) && tok_kw(t1, SB_KW_JOIN)) {
         *type = SB_JOIN_INNER;
         *ntok = k + 2;
-    } else if (tok_kw(t, "CROSS") && tok_kw(t1, "JOIN")) {
+    } else if (tok_kw(t, SB_KW_CROSS) && tok_kw(t1, SB_KW_JOIN)) {
         *type = SB_JOIN_CROSS;
         *ntok = k + 2;
-    } else if ((tok_kw(t, "LEFT") || tok_kw(t, "RIGHT") || tok_kw(t, "FULL"))) {
-        sb_join_type jt = tok_kw(t, "LEFT") ? SB_JOIN_LEFT : tok_kw(t, "RIGHT") ? SB_JOIN_RIGHT
-                                                                               : SB_JOIN_FULL;
-        if (tok_kw(t1, "JOIN")) {
+    } else if ((tok_kw(t, SB_KW_LEFT) || tok_kw(t, SB_KW_RIGHT) || tok_kw(t, SB_KW_FULL))) {
+        sb_join_type jt = tok_kw(t, SB_KW_LEFT)    ? SB_JOIN_LEFT
+                          : tok_kw(t, SB_KW_RIGHT) ? SB_JOIN_RIGHT
+                                                   : SB_JOIN_FULL;
+        if (tok_kw(t1, SB_KW_JOIN)) {
             *ntok = k + 2;
-        } else if (tok_kw(t1, "OUTER") && tok_kw(t2, "JOIN")) {
+        } else if (tok_kw(t1, SB_KW_OUTER) && tok_kw(t2, SB_KW_JOIN)) {
             *ntok = k + 3;
-        } else if (jt == SB_JOIN_LEFT && (tok_kw(t1, "SEMI") || tok_kw(t1, "ANTI")) &&
-                   tok_kw(t2, "JOIN")) {
-            jt = tok_kw(t1, "SEMI") ? SB_JOIN_LEFT_SEMI : SB_JOIN_LEFT_ANTI;
+        } else if (jt == SB_JOIN_LEFT && (tok_kw(t1, SB_KW_SEMI) || tok_kw(t1, SB_KW_ANTI)) &&
+                   tok_kw(t2, SB_KW_JOIN)) {
+            jt = tok_kw(t1, SB_KW_SEMI) ? SB_JOIN_LEFT_SEMI : SB_JOIN_LEFT_ANTI;
             *ntok = k + 3;
         } else {
             return false;
         }
         *type = jt;
-    } else if ((tok_kw(t, "SEMI") || tok_kw(t, "ANTI")) && tok_kw(t1, "JOIN")) {
-        *type = tok_kw(t, "SEMI") ? SB_JOIN_LEFT_SEMI : SB_JOIN_LEFT_ANTI;
+    } else if ((tok_kw(t, SB_KW_SEMI) || tok_kw(t, SB_KW_ANTI)) && tok_kw(t1, SB_KW_JOIN)) {
+        *type = tok_kw(t, SB_KW_SEMI) ? SB_JOIN_LEFT_SEMI : SB_JOIN_LEFT_ANTI;
         *ntok = k + 2;
     } else {
         return false;
@@ -2202,7 +2258,7 @@ static sb_relation *parse_relation(parser *p)
     size_t ntok;
     while (left && join_ahead(p, &type, &natural, &ntok)) {
         p->pos += ntok;
-        if (is_kw(p, "LATERAL")) {
+        if (is_kw(p, SB_KW_LATERAL)) {
             fail_span(p, peek(p)->span, "LATERAL joins are not supported");
             left = NULL;
             break;
@@ -2218,13 +2274,13 @@ static sb_relation *parse_relation(parser *p)
         j->u.join.natural = natural;
         j->u.join.left = left;
         j->u.join.right = right;
-        if (!natural && accept_kw(p, "ON")) {
+        if (!natural && accept_kw(p, SB_KW_ON)) {
             j->u.join.on = parse_expr(p);
             if (!j->u.join.on) {
                 left = NULL;
                 break;
             }
-        } else if (!natural && is_kw(p, "USING")) {
+        } else if (!natural && is_kw(p, SB_KW_USING)) {
             advance(p);
             if (!parse_ident_list(p, &j->u.join.using_, "a column name in USING")) {
                 left = NULL;
@@ -2308,9 +2364,10 @@ static bool parse_grouping_sets(parser *p, sb_vec *sets)
 
 static bool clause_end(parser *p)
 {
-    static const char *const ENDS[] = {"HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "UNION",
-                                       "INTERSECT", "EXCEPT", "MINUS", "SORT", "CLUSTER",
-                                       "DISTRIBUTE", NULL};
+    static const sb_kw ENDS[] = {
+        SB_KW_HAVING, SB_KW_ORDER, SB_KW_LIMIT, SB_KW_OFFSET, SB_KW_WINDOW, SB_KW_UNION,
+        SB_KW_INTERSECT, SB_KW_EXCEPT, SB_KW_MINUS, SB_KW_SORT, SB_KW_CLUSTER, SB_KW_DISTRIBUTE,
+        SB_KW_NONE};
     sb_token *t = peek(p);
     return t->kind == SB_TK_EOF || t->kind == SB_TK_RPAREN || t->kind == SB_TK_SEMI ||
            word_in(t, ENDS);
@@ -2318,7 +2375,7 @@ static bool clause_end(parser *p)
 
 static bool parse_group_by(parser *p, sb_query *q)
 {
-    if (is_kw(p, "ALL")) {
+    if (is_kw(p, SB_KW_ALL)) {
         advance(p);
         if (clause_end(p)) {
             q->u.select.group_by_all = true;
@@ -2326,14 +2383,14 @@ static bool parse_group_by(parser *p, sb_query *q)
         }
         p->pos--;
     }
-    if (is_kw(p, "GROUPING") && tok_kw(peekn(p, 1), "SETS")) {
+    if (is_kw(p, SB_KW_GROUPING) && tok_kw(peekn(p, 1), SB_KW_SETS)) {
         advance(p);
         advance(p);
         q->u.select.group_kind = SB_GROUP_SETS;
         return parse_grouping_sets(p, &q->u.select.grouping_sets);
     }
-    if ((is_kw(p, "ROLLUP") || is_kw(p, "CUBE")) && peekn(p, 1)->kind == SB_TK_LPAREN) {
-        bool rollup = is_kw(p, "ROLLUP");
+    if ((is_kw(p, SB_KW_ROLLUP) || is_kw(p, SB_KW_CUBE)) && peekn(p, 1)->kind == SB_TK_LPAREN) {
+        bool rollup = is_kw(p, SB_KW_ROLLUP);
         advance(p);
         q->u.select.group_kind = rollup ? SB_GROUP_ROLLUP : SB_GROUP_CUBE;
         if (!parse_grouping_list(p, &q->u.select.group_by, rollup ? "ROLLUP" : "CUBE"))
@@ -2348,12 +2405,14 @@ static bool parse_group_by(parser *p, sb_query *q)
     }
     for (;;) {
         sb_token *t = peek(p);
-        if ((tok_kw(t, "ROLLUP") || tok_kw(t, "CUBE")) && peekn(p, 1)->kind == SB_TK_LPAREN) {
+        if ((tok_kw(t, SB_KW_ROLLUP) || tok_kw(t, SB_KW_CUBE)) &&
+            peekn(p, 1)->kind == SB_TK_LPAREN) {
             fail_span(p, t->span, "mixing %s with other grouping expressions is not supported",
                       t->text);
             return false;
         }
-        if (tok_kw(t, "GROUPING") && tok_kw(peekn(p, 1), "SETS") && q->u.select.group_by.len == 0) {
+        if (tok_kw(t, SB_KW_GROUPING) && tok_kw(peekn(p, 1), SB_KW_SETS) &&
+            q->u.select.group_by.len == 0) {
             fail_expected(p, "an expression");
             return false;
         }
@@ -2362,11 +2421,12 @@ static bool parse_group_by(parser *p, sb_query *q)
         sb_vec_push(p->a, &q->u.select.group_by, e);
         if (!accept(p, SB_TK_COMMA)) break;
     }
-    if (is_kw(p, "WITH") && (tok_kw(peekn(p, 1), "ROLLUP") || tok_kw(peekn(p, 1), "CUBE"))) {
+    if (is_kw(p, SB_KW_WITH) &&
+        (tok_kw(peekn(p, 1), SB_KW_ROLLUP) || tok_kw(peekn(p, 1), SB_KW_CUBE))) {
         advance(p);
-        q->u.select.group_kind = is_kw(p, "ROLLUP") ? SB_GROUP_ROLLUP : SB_GROUP_CUBE;
+        q->u.select.group_kind = is_kw(p, SB_KW_ROLLUP) ? SB_GROUP_ROLLUP : SB_GROUP_CUBE;
         advance(p);
-    } else if (is_kw(p, "GROUPING") && tok_kw(peekn(p, 1), "SETS")) {
+    } else if (is_kw(p, SB_KW_GROUPING) && tok_kw(peekn(p, 1), SB_KW_SETS)) {
         advance(p);
         advance(p);
         q->u.select.group_kind = SB_GROUP_SETS;
@@ -2381,21 +2441,21 @@ static sb_query *parse_select(parser *p)
     sb_query *q = sb_arena_alloc(p->a, sizeof *q);
     q->kind = SB_Q_SELECT;
     q->span.start = kw->span.start;
-    if ((is_kw(p, "DISTINCT") || is_kw(p, "ALL")) && peekn(p, 1)->kind != SB_TK_COMMA &&
-        !tok_kw(peekn(p, 1), "FROM") && peekn(p, 1)->kind != SB_TK_EOF) {
-        q->u.select.distinct = is_kw(p, "DISTINCT");
+    if ((is_kw(p, SB_KW_DISTINCT) || is_kw(p, SB_KW_ALL)) && peekn(p, 1)->kind != SB_TK_COMMA &&
+        !tok_kw(peekn(p, 1), SB_KW_FROM) && peekn(p, 1)->kind != SB_TK_EOF) {
+        q->u.select.distinct = is_kw(p, SB_KW_DISTINCT);
         advance(p);
     }
     for (;;) {
         sb_select_item *it = sb_arena_alloc(p->a, sizeof *it);
-        if (is_kw(p, "FROM") || peek(p)->kind == SB_TK_EOF) {
+        if (is_kw(p, SB_KW_FROM) || peek(p)->kind == SB_TK_EOF) {
             fail_expected(p, q->u.select.items.len ? "an expression after ','"
                                                    : "an expression after SELECT");
             return NULL;
         }
         it->expr = parse_expr(p);
         if (!it->expr) return NULL;
-        if (accept_kw(p, "AS")) {
+        if (accept_kw(p, SB_KW_AS)) {
             if (peek(p)->kind == SB_TK_LPAREN) {
                 fail_span(p, peek(p)->span, "multiple aliases AS (a, b) are not supported: "
                                             "alias the generator's columns in a later step");
@@ -2410,32 +2470,32 @@ static sb_query *parse_select(parser *p)
         sb_vec_push(p->a, &q->u.select.items, it);
         if (!accept(p, SB_TK_COMMA)) break;
     }
-    if (accept_kw(p, "FROM")) {
+    if (accept_kw(p, SB_KW_FROM)) {
         if (!parse_from(p, &q->u.select.from)) return NULL;
     }
-    if (is_kw(p, "LATERAL") && tok_kw(peekn(p, 1), "VIEW")) {
+    if (is_kw(p, SB_KW_LATERAL) && tok_kw(peekn(p, 1), SB_KW_VIEW)) {
         fail_span(p, peek(p)->span, "LATERAL VIEW is not supported: use explode() in the "
                                     "select list");
         return NULL;
     }
-    if (accept_kw(p, "WHERE")) {
+    if (accept_kw(p, SB_KW_WHERE)) {
         q->u.select.where = parse_expr(p);
         if (!q->u.select.where) return NULL;
     }
-    if (is_kw(p, "GROUP")) {
+    if (is_kw(p, SB_KW_GROUP)) {
         advance(p);
-        if (!expect_kw(p, "BY", "BY after GROUP")) return NULL;
+        if (!expect_kw(p, SB_KW_BY, "BY after GROUP")) return NULL;
         if (!parse_group_by(p, q)) return NULL;
     }
-    if (accept_kw(p, "HAVING")) {
+    if (accept_kw(p, SB_KW_HAVING)) {
         q->u.select.having = parse_expr(p);
         if (!q->u.select.having) return NULL;
     }
-    if (accept_kw(p, "WINDOW")) {
+    if (accept_kw(p, SB_KW_WINDOW)) {
         for (;;) {
             sb_named_window *nw = sb_arena_alloc(p->a, sizeof *nw);
             if (!parse_ident(p, &nw->name, "a window name after WINDOW")) return NULL;
-            if (!expect_kw(p, "AS", "AS after the window name")) return NULL;
+            if (!expect_kw(p, SB_KW_AS, "AS after the window name")) return NULL;
             nw->window = parse_window_spec(p);
             if (!nw->window) return NULL;
             sb_vec_push(p->a, &q->u.select.windows, nw);
@@ -2449,7 +2509,7 @@ static sb_query *parse_select(parser *p)
 static sb_query *parse_query_primary(parser *p)
 {
     sb_token *t = peek(p);
-    if (tok_kw(t, "SELECT")) return parse_select(p);
+    if (tok_kw(t, SB_KW_SELECT)) return parse_select(p);
     if (t->kind == SB_TK_LPAREN) {
         advance(p);
         sb_query *q = parse_query(p);
@@ -2457,9 +2517,9 @@ static sb_query *parse_query_primary(parser *p)
         if (!expect(p, SB_TK_RPAREN, "')' to close the parenthesized query")) return NULL;
         return q;
     }
-    if (tok_kw(t, "VALUES") || tok_kw(t, "TABLE")) {
+    if (tok_kw(t, SB_KW_VALUES) || tok_kw(t, SB_KW_TABLE)) {
         /* VALUES ... and TABLE t are SELECT * FROM them */
-        bool values = tok_kw(t, "VALUES");
+        bool values = tok_kw(t, SB_KW_VALUES);
         advance(p);
         sb_query *q = sb_arena_alloc(p->a, sizeof *q);
         q->kind = SB_Q_SELECT;
@@ -2485,7 +2545,7 @@ static sb_query *parse_query_primary(parser *p)
         q->span.end = prev_end(p);
         return q;
     }
-    if (tok_kw(t, "FROM")) {
+    if (tok_kw(t, SB_KW_FROM)) {
         fail_span(p, t->span, "FROM-first queries are not supported: start with SELECT");
         return NULL;
     }
@@ -2496,16 +2556,16 @@ static sb_query *parse_query_primary(parser *p)
 static bool setop_ahead(parser *p, bool intersect_only, sb_setop *op)
 {
     sb_token *t = peek(p);
-    if (tok_kw(t, "INTERSECT")) {
+    if (tok_kw(t, SB_KW_INTERSECT)) {
         *op = SB_SET_INTERSECT;
         return true;
     }
     if (intersect_only) return false;
-    if (tok_kw(t, "UNION")) {
+    if (tok_kw(t, SB_KW_UNION)) {
         *op = SB_SET_UNION;
         return true;
     }
-    if (tok_kw(t, "EXCEPT") || tok_kw(t, "MINUS")) {
+    if (tok_kw(t, SB_KW_EXCEPT) || tok_kw(t, SB_KW_MINUS)) {
         *op = SB_SET_EXCEPT;
         return true;
     }
@@ -2522,11 +2582,11 @@ static sb_query *parse_set_level(parser *p, bool intersect_level)
         sb_query *q = sb_arena_alloc(p->a, sizeof *q);
         q->kind = SB_Q_SETOP;
         q->u.setop.op = op;
-        if (accept_kw(p, "ALL"))
+        if (accept_kw(p, SB_KW_ALL))
             q->u.setop.all = true;
         else
-            accept_kw(p, "DISTINCT");
-        if (is_kw(p, "BY") && tok_kw(peekn(p, 1), "NAME")) {
+            accept_kw(p, SB_KW_DISTINCT);
+        if (is_kw(p, SB_KW_BY) && tok_kw(peekn(p, 1), SB_KW_NAME)) {
             advance(p);
             advance(p);
             q->u.setop.by_name = true;
@@ -2566,8 +2626,9 @@ static sb_query *parse_query(parser *p)
     if (!enter(p)) return NULL;
     sb_token *first = peek(p);
     sb_vec ctes = {0};
-    if (accept_kw(p, "WITH")) {
-        if (is_kw(p, "RECURSIVE") && tok_is_ident(peekn(p, 1)) && !tok_kw(peekn(p, 1), "AS")) {
+    if (accept_kw(p, SB_KW_WITH)) {
+        if (is_kw(p, SB_KW_RECURSIVE) && tok_is_ident(peekn(p, 1)) &&
+            !tok_kw(peekn(p, 1), SB_KW_AS)) {
             fail_span(p, peek(p)->span, "WITH RECURSIVE is not supported");
             leave(p);
             return NULL;
@@ -2579,7 +2640,7 @@ static sb_query *parse_query(parser *p)
             if (peek(p)->kind == SB_TK_LPAREN && !query_starts_at(p, 1)) {
                 if (!parse_ident_list(p, &c->column_aliases, "a column name")) goto fail;
             }
-            accept_kw(p, "AS");
+            accept_kw(p, SB_KW_AS);
             if (!expect(p, SB_TK_LPAREN, sb_arena_printf(p->a, "'(' and the query of %s",
                                                          c->name)))
                 goto fail;
@@ -2601,7 +2662,7 @@ static sb_query *parse_query(parser *p)
      * combine them when the meaning stays, else wrap it in SELECT * FROM (q) */
     bool had_order = q->order_by.len > 0, had_limit = q->limit != NULL,
          had_offset = q->offset != NULL;
-    if (is_kw(p, "ORDER") && tok_kw(peekn(p, 1), "BY")) {
+    if (is_kw(p, SB_KW_ORDER) && tok_kw(peekn(p, 1), SB_KW_BY)) {
         if (had_order || had_limit || had_offset) {
             q = wrap_query(p, q);
             had_order = had_limit = had_offset = false;
@@ -2610,24 +2671,24 @@ static sb_query *parse_query(parser *p)
         advance(p);
         if (!parse_sort_list(p, &q->order_by)) goto fail;
     }
-    if ((is_kw(p, "SORT") || is_kw(p, "CLUSTER") || is_kw(p, "DISTRIBUTE")) &&
-        tok_kw(peekn(p, 1), "BY")) {
+    if ((is_kw(p, SB_KW_SORT) || is_kw(p, SB_KW_CLUSTER) || is_kw(p, SB_KW_DISTRIBUTE)) &&
+        tok_kw(peekn(p, 1), SB_KW_BY)) {
         fail_span(p, peek(p)->span, "%s BY is not supported: use ORDER BY or a repartition step",
                   peek(p)->text);
         goto fail;
     }
-    if (is_kw(p, "LIMIT")) {
+    if (is_kw(p, SB_KW_LIMIT)) {
         if (had_limit || had_offset) {
             q = wrap_query(p, q);
             had_order = had_limit = had_offset = false;
         }
         advance(p);
-        if (!accept_kw(p, "ALL")) {
+        if (!accept_kw(p, SB_KW_ALL)) {
             q->limit = parse_expr(p);
             if (!q->limit) goto fail;
         }
     }
-    if (is_kw(p, "OFFSET")) {
+    if (is_kw(p, SB_KW_OFFSET)) {
         if (had_limit || had_offset) q = wrap_query(p, q);
         advance(p);
         q->offset = parse_expr(p);
@@ -2846,21 +2907,25 @@ sb_sort_key *sb_sql_parse_sort_key(sb_arena *a, const char *text, size_t len, sb
  * parser gives a meaning wherever they appear. The niladic functions
  * (current_date, user ...) are left out: written bare they are columns that
  * fall back to the function, which is what users mean. */
-static const char *const RESERVED[] = {
-    "ALL", "AND", "ANTI", "ANY", "AS", "AUTHORIZATION", "BETWEEN", "BOTH", "CASE", "CAST",
-    "CHECK", "COLLATE", "COLUMN", "CONSTRAINT", "CREATE", "CROSS", "DISTINCT", "DIV", "ELSE",
-    "END", "ESCAPE", "EXCEPT", "FALSE", "FETCH", "FILTER", "FOR", "FOREIGN", "FROM", "FULL",
-    "GRANT", "GROUP", "HAVING", "ILIKE", "IN", "INNER", "INTERSECT", "INTERVAL", "INTO", "IS",
-    "JOIN", "LATERAL", "LEADING", "LEFT", "LIKE", "LIMIT", "MINUS", "NATURAL", "NOT", "NULL",
-    "OFFSET", "ON", "ONLY", "OR", "ORDER", "OUTER", "OVERLAPS", "PRIMARY", "REFERENCES",
-    "REGEXP", "RIGHT", "RLIKE", "SELECT", "SEMI", "SETMINUS", "SOME", "TABLE", "THEN", "TIME",
-    "TO", "TRAILING", "TRUE", "UNION", "UNIQUE", "UNKNOWN", "USING", "VALUES", "WHEN", "WHERE",
-    "WITH", NULL};
+static const sb_kw RESERVED[] = {
+    SB_KW_ALL, SB_KW_AND, SB_KW_ANTI, SB_KW_ANY, SB_KW_AS, SB_KW_AUTHORIZATION, SB_KW_BETWEEN,
+    SB_KW_BOTH, SB_KW_CASE, SB_KW_CAST, SB_KW_CHECK, SB_KW_COLLATE, SB_KW_COLUMN, SB_KW_CONSTRAINT,
+    SB_KW_CREATE, SB_KW_CROSS, SB_KW_DISTINCT, SB_KW_DIV, SB_KW_ELSE, SB_KW_END, SB_KW_ESCAPE,
+    SB_KW_EXCEPT, SB_KW_FALSE, SB_KW_FETCH, SB_KW_FILTER, SB_KW_FOR, SB_KW_FOREIGN, SB_KW_FROM,
+    SB_KW_FULL, SB_KW_GRANT, SB_KW_GROUP, SB_KW_HAVING, SB_KW_ILIKE, SB_KW_IN, SB_KW_INNER,
+    SB_KW_INTERSECT, SB_KW_INTERVAL, SB_KW_INTO, SB_KW_IS, SB_KW_JOIN, SB_KW_LATERAL,
+    SB_KW_LEADING, SB_KW_LEFT, SB_KW_LIKE, SB_KW_LIMIT, SB_KW_MINUS, SB_KW_NATURAL, SB_KW_NOT,
+    SB_KW_NULL, SB_KW_OFFSET, SB_KW_ON, SB_KW_ONLY, SB_KW_OR, SB_KW_ORDER, SB_KW_OUTER,
+    SB_KW_OVERLAPS, SB_KW_PRIMARY, SB_KW_REFERENCES, SB_KW_REGEXP, SB_KW_RIGHT, SB_KW_RLIKE,
+    SB_KW_SELECT, SB_KW_SEMI, SB_KW_SETMINUS, SB_KW_SOME, SB_KW_TABLE, SB_KW_THEN, SB_KW_TIME,
+    SB_KW_TO, SB_KW_TRAILING, SB_KW_TRUE, SB_KW_UNION, SB_KW_UNIQUE, SB_KW_UNKNOWN, SB_KW_USING,
+    SB_KW_VALUES, SB_KW_WHEN, SB_KW_WHERE, SB_KW_WITH, SB_KW_NONE};
 
 bool sb_sql_is_reserved(const char *name)
 {
     if (!name) return false;
-    for (size_t i = 0; RESERVED[i]; i++)
-        if (sb_str_ieq(name, RESERVED[i])) return true;
+    sb_kw kw = sb_sql_keyword(name, strlen(name));
+    for (size_t i = 0; kw != SB_KW_NONE && RESERVED[i] != SB_KW_NONE; i++)
+        if (kw == RESERVED[i]) return true;
     return false;
 }

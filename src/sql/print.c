@@ -1,20 +1,13 @@
 /*
- * print.c — Spark SQL text from expression and query trees.
+ * print.c — canonical Spark SQL text from expression and query trees.
  *
- * Two printers live here:
- *
- *   sb_sql_print_expr / sb_sql_print_query write canonical SQL: upper-case
- *   keywords, the fewest parentheses that keep the tree, identifiers
- *   back-quoted only when needed. Parsing the output gives the same tree,
- *   so generated code and canonical files can carry it.
- *
- *   sb_sql_auto_name writes the column name Spark gives an unaliased select
- *   item: Spark's "pretty SQL" of the analysed expression (toPrettySQL),
- *   which differs from the canonical text: columns lose their qualifiers,
- *   literals lose their quotes, every operator is parenthesized, BETWEEN is
- *   expanded, some functions show their default arguments.
+ * sb_sql_print_expr / sb_sql_print_query write upper-case keywords, the
+ * fewest parentheses that keep the tree, and identifiers back-quoted only
+ * when needed. Parsing the output gives the same tree, so generated code and
+ * canonical files can carry it. The column names Spark derives from
+ * expressions (a different, "pretty" rendering) are in colname.c.
  */
-#include "sql/sql.h"
+#include "sql/print_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -58,7 +51,7 @@ static void print_func_name(sb_buf *out, const char *name)
 {
     static const char *const SPECIAL[] = {"CASE", "CAST", "TRY_CAST", "NOT", "EXISTS", "NULL",
                                           "TRUE", "FALSE", "AND", "OR", "IS", "IN", "BETWEEN",
-                                          "DIV", "WHEN", "THEN", "ELSE", "END", "FROM", "WHERE",
+                                          "WHEN", "THEN", "ELSE", "END", "FROM", "WHERE",
                                           "GROUP", "HAVING", "ORDER", "LIMIT", "UNION",
                                           "INTERSECT", "EXCEPT", "MINUS", "JOIN", "ON", "USING",
                                           "SELECT", "AS", "ESCAPE", "DISTINCT", "ALL", "INNER",
@@ -112,7 +105,7 @@ static void put_string(sb_buf *out, const char *s, size_t n)
     sb_buf_putc(out, '\'');
 }
 
-static void put_hex(sb_buf *out, const char *s, size_t n)
+void sb_sql_put_hex(sb_buf *out, const char *s, size_t n)
 {
     static const char H[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
@@ -159,7 +152,7 @@ static void print_literal(sb_buf *out, const sb_expr *e)
         break;
     case SB_LIT_BINARY:
         sb_buf_puts(out, "X'");
-        put_hex(out, t, e->u.lit.len);
+        sb_sql_put_hex(out, t, e->u.lit.len);
         sb_buf_putc(out, '\'');
         break;
     case SB_LIT_INTERVAL:
@@ -182,7 +175,7 @@ static bool is_numeric_lit(const sb_expr *e)
 
 /* ---- types as Spark SQL (DataType.sql) ------------------------------ */
 
-static void print_type_sql(sb_buf *out, const sb_type *t)
+void sb_sql_print_type_sql(sb_buf *out, const sb_type *t)
 {
     static const char *const DT[] = {"DAY", "HOUR", "MINUTE", "SECOND"};
     static const char *const YM[] = {"YEAR", "MONTH"};
@@ -219,14 +212,14 @@ static void print_type_sql(sb_buf *out, const sb_type *t)
     }
     case SB_T_ARRAY:
         sb_buf_puts(out, "ARRAY<");
-        print_type_sql(out, t->elem);
+        sb_sql_print_type_sql(out, t->elem);
         sb_buf_putc(out, '>');
         break;
     case SB_T_MAP:
         sb_buf_puts(out, "MAP<");
-        print_type_sql(out, t->key);
+        sb_sql_print_type_sql(out, t->key);
         sb_buf_puts(out, ", ");
-        print_type_sql(out, t->value);
+        sb_sql_print_type_sql(out, t->value);
         sb_buf_putc(out, '>');
         break;
     case SB_T_STRUCT:
@@ -239,7 +232,7 @@ static void print_type_sql(sb_buf *out, const sb_type *t)
             else
                 put_quoted_ident(out, n);
             sb_buf_puts(out, ": ");
-            print_type_sql(out, t->fields[i].type);
+            sb_sql_print_type_sql(out, t->fields[i].type);
         }
         sb_buf_putc(out, '>');
         break;
@@ -547,7 +540,7 @@ static void print_expr_inner(sb_buf *out, const sb_expr *e)
         sb_buf_puts(out, e->u.cast.try_cast ? "TRY_CAST(" : "CAST(");
         print_expr(out, e->u.cast.arg, P_OR);
         sb_buf_puts(out, " AS ");
-        print_type_sql(out, e->u.cast.to);
+        sb_sql_print_type_sql(out, e->u.cast.to);
         sb_buf_putc(out, ')');
         break;
     case SB_E_IN:
@@ -879,636 +872,4 @@ static void print_query(sb_buf *out, const sb_query *q)
 void sb_sql_print_query(sb_buf *out, const sb_query *q)
 {
     print_query(out, q);
-}
-
-/* ---- Spark's column names (toPrettySQL) ----------------------------- */
-
-/* Java's Double.toString / Float.toString: the shortest digits that read
- * back to the same value, plain between 1e-3 and 1e7, else d.dddE<n>. */
-static void java_float(sb_buf *out, double v, bool is_float)
-{
-    if (isnan(v)) {
-        sb_buf_puts(out, "NaN");
-        return;
-    }
-    if (isinf(v)) {
-        sb_buf_puts(out, v < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (v == 0) {
-        sb_buf_puts(out, signbit(v) ? "-0.0" : "0.0");
-        return;
-    }
-    char buf[64];
-    int maxp = is_float ? 9 : 17;
-    for (int prec = 1; prec <= maxp; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
-        if (is_float ? (strtof(buf, NULL) == (float)v) : (strtod(buf, NULL) == v)) break;
-    }
-    /* buf is [-]d[.ddd]e[+-]xx */
-    bool neg = buf[0] == '-';
-    char digits[40];
-    size_t nd = 0;
-    const char *c = buf + (neg ? 1 : 0);
-    for (; *c && *c != 'e'; c++)
-        if (*c >= '0' && *c <= '9' && nd < sizeof digits - 1) digits[nd++] = *c;
-    digits[nd] = 0;
-    while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = 0;
-    int exp = atoi(c + 1);
-    if (neg) sb_buf_putc(out, '-');
-    double a = fabs(v);
-    if (a >= 1e-3 && a < 1e7) {
-        if (exp >= 0) {
-            for (int i = 0; i <= exp; i++) sb_buf_putc(out, (size_t)i < nd ? digits[i] : '0');
-            sb_buf_putc(out, '.');
-            if ((size_t)exp + 1 < nd)
-                sb_buf_puts(out, digits + exp + 1);
-            else
-                sb_buf_putc(out, '0');
-        } else {
-            sb_buf_puts(out, "0.");
-            for (int i = 0; i < -exp - 1; i++) sb_buf_putc(out, '0');
-            sb_buf_puts(out, digits);
-        }
-    } else {
-        sb_buf_putc(out, digits[0]);
-        sb_buf_putc(out, '.');
-        sb_buf_puts(out, nd > 1 ? digits + 1 : "0");
-        sb_buf_printf(out, "E%d", exp);
-    }
-}
-
-/* Java's BigDecimal.toString of the literal's digits. */
-static void java_decimal(sb_buf *out, const char *t)
-{
-    bool neg = *t == '-';
-    if (neg) t++;
-    char digits[128];
-    size_t nd = 0;
-    int scale = 0;
-    bool dot = false;
-    const char *c = t;
-    for (; *c && *c != 'e' && *c != 'E'; c++) {
-        if (*c == '.') {
-            dot = true;
-            continue;
-        }
-        if (nd < sizeof digits - 1) digits[nd++] = *c;
-        if (dot) scale++;
-    }
-    digits[nd] = 0;
-    if (*c) {
-        long x = strtol(c + 1, NULL, 10);
-        scale -= x > 1000 ? 1000 : x < -1000 ? -1000 : (int)x;
-    }
-    char *d = digits;
-    while (nd > 1 && *d == '0') {
-        d++;
-        nd--;
-    }
-    if (nd == 0) {
-        d = "0";
-        nd = 1;
-    }
-    long adjusted = -(long)scale + (long)(nd - 1);
-    bool zero = nd == 1 && d[0] == '0';
-    if (neg && !zero) sb_buf_putc(out, '-');
-    if (scale >= 0 && adjusted >= -6) {
-        if (scale == 0) {
-            sb_buf_puts(out, d);
-        } else if ((size_t)scale < nd) {
-            sb_buf_add(out, d, nd - (size_t)scale);
-            sb_buf_putc(out, '.');
-            sb_buf_puts(out, d + nd - (size_t)scale);
-        } else {
-            sb_buf_puts(out, "0.");
-            for (size_t i = nd; i < (size_t)scale; i++) sb_buf_putc(out, '0');
-            sb_buf_puts(out, d);
-        }
-    } else {
-        sb_buf_putc(out, d[0]);
-        if (nd > 1) {
-            sb_buf_putc(out, '.');
-            sb_buf_puts(out, d + 1);
-        }
-        sb_buf_printf(out, "E%s%ld", adjusted >= 0 ? "+" : "", adjusted);
-    }
-}
-
-static void java_integer(sb_buf *out, const char *t)
-{
-    bool neg = *t == '-';
-    if (neg) t++;
-    while (t[0] == '0' && t[1]) t++;
-    if (neg && strcmp(t, "0") != 0) sb_buf_putc(out, '-');
-    sb_buf_puts(out, t);
-}
-
-/* Digits at *p (between min and max of them) as a number, or -1. */
-static long read_digits(const char **p, int min, int max)
-{
-    long v = 0;
-    int n = 0;
-    while (**p >= '0' && **p <= '9' && n < max) {
-        v = v * 10 + (**p - '0');
-        (*p)++;
-        n++;
-    }
-    return n >= min ? v : -1;
-}
-
-/* yyyy[-m[-d]] at *p into y, m, d; false when it is not a date. */
-static bool read_date(const char **p, long *y, long *m, long *d)
-{
-    *m = *d = 1;
-    if ((*y = read_digits(p, 4, 7)) < 0) return false;
-    if (**p == '-') {
-        (*p)++;
-        if ((*m = read_digits(p, 1, 2)) < 0) return false;
-        if (**p == '-') {
-            (*p)++;
-            if ((*d = read_digits(p, 1, 2)) < 0) return false;
-        }
-    }
-    return true;
-}
-
-/* TIMESTAMP '2024-1-2 3:04' -> '2024-01-02 03:04:00' as Spark formats it
- * (when the text has no zone; otherwise it is kept). */
-static void pretty_timestamp(sb_buf *out, const char *t)
-{
-    long y, mo, d, h = 0, mi = 0, s = 0;
-    char frac[8] = "";
-    int fl = 0;
-    while (*t == ' ') t++;
-    const char *p = t;
-    if (read_date(&p, &y, &mo, &d)) {
-        bool ok = true;
-        if (*p == ' ' || *p == 'T') {
-            p++;
-            h = read_digits(&p, 1, 2);
-            if (h < 0 || *p != ':') ok = false;
-            if (ok) {
-                p++;
-                mi = read_digits(&p, 1, 2);
-                if (mi < 0) ok = false;
-            }
-            if (ok && *p == ':') {
-                p++;
-                s = read_digits(&p, 1, 2);
-                if (s < 0) ok = false;
-                if (ok && *p == '.') {
-                    p++;
-                    while (*p >= '0' && *p <= '9' && fl < 6) frac[fl++] = *p++;
-                    while (*p >= '0' && *p <= '9') p++;
-                    while (fl > 0 && frac[fl - 1] == '0') fl--;
-                    frac[fl] = 0;
-                }
-            }
-        }
-        while (*p == ' ') p++;
-        if (ok && *p == 0) {
-            sb_buf_printf(out, "%04ld-%02ld-%02ld %02ld:%02ld:%02ld", y, mo, d, h, mi, s);
-            if (fl) sb_buf_printf(out, ".%s", frac);
-            return;
-        }
-    }
-    sb_buf_puts(out, t);
-}
-
-static void pretty_date(sb_buf *out, const char *t)
-{
-    long y, mo, d;
-    while (*t == ' ') t++;
-    const char *p = t;
-    if (read_date(&p, &y, &mo, &d)) {
-        sb_buf_printf(out, "%04ld-%02ld-%02ld", y, mo, d);
-        return;
-    }
-    sb_buf_puts(out, t);
-}
-
-typedef struct pretty_ctx {
-    const char *const *lambda_vars[16];
-    size_t nlambda_vars[16];
-    size_t nscopes;
-} pretty_ctx;
-
-static void pretty(sb_buf *out, const sb_expr *e, pretty_ctx *c);
-
-static void pretty_list(sb_buf *out, const sb_vec *v, pretty_ctx *c)
-{
-    for (size_t i = 0; i < v->len; i++) {
-        if (i) sb_buf_puts(out, ", ");
-        pretty(out, v->items[i], c);
-    }
-}
-
-static void pretty_sort_key(sb_buf *out, const sb_sort_key *k, pretty_ctx *c)
-{
-    pretty(out, k->expr, c);
-    sb_buf_puts(out, k->descending ? " DESC" : " ASC");
-    sb_buf_puts(out, k->nulls_first ? " NULLS FIRST" : " NULLS LAST");
-}
-
-static void pretty_bound(sb_buf *out, const sb_frame_bound *b, pretty_ctx *c)
-{
-    switch (b->kind) {
-    case SB_BOUND_UNBOUNDED_PRECEDING: sb_buf_puts(out, "UNBOUNDED PRECEDING"); break;
-    case SB_BOUND_UNBOUNDED_FOLLOWING: sb_buf_puts(out, "UNBOUNDED FOLLOWING"); break;
-    case SB_BOUND_CURRENT_ROW: sb_buf_puts(out, "CURRENT ROW"); break;
-    case SB_BOUND_PRECEDING:
-    case SB_BOUND_FOLLOWING:
-        if (b->offset) pretty(out, b->offset, c);
-        sb_buf_puts(out, b->kind == SB_BOUND_PRECEDING ? " PRECEDING" : " FOLLOWING");
-        break;
-    }
-}
-
-static bool name_in(const char *n, const char *const *list)
-{
-    for (size_t i = 0; list[i]; i++)
-        if (sb_str_ieq(n, list[i])) return true;
-    return false;
-}
-
-/* WindowSpecDefinition.sql, with the frame the analyser fills in. */
-static void pretty_window(sb_buf *out, const sb_expr *f, pretty_ctx *c)
-{
-    const sb_window *w = f->u.func.over;
-    if (w->name) {
-        sb_buf_puts(out, w->name);
-        return;
-    }
-    sb_buf_putc(out, '(');
-    if (w->partition_by.len) {
-        sb_buf_puts(out, "PARTITION BY ");
-        pretty_list(out, &w->partition_by, c);
-        sb_buf_putc(out, ' ');
-    }
-    if (w->order_by.len) {
-        sb_buf_puts(out, "ORDER BY ");
-        for (size_t i = 0; i < w->order_by.len; i++) {
-            if (i) sb_buf_puts(out, ", ");
-            pretty_sort_key(out, w->order_by.items[i], c);
-        }
-        sb_buf_putc(out, ' ');
-    }
-    static const char *const ROW_FUNCS[] = {"row_number", "rank", "dense_rank", "percent_rank",
-                                            "cume_dist", "ntile", NULL};
-    const char *fn = f->u.func.name ? f->u.func.name : "";
-    if (w->frame != SB_FRAME_NONE) {
-        sb_buf_puts(out, w->frame == SB_FRAME_ROWS ? "ROWS BETWEEN " : "RANGE BETWEEN ");
-        pretty_bound(out, &w->start, c);
-        sb_buf_puts(out, " AND ");
-        pretty_bound(out, &w->end, c);
-    } else if (name_in(fn, ROW_FUNCS)) {
-        sb_buf_puts(out, "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW");
-    } else if (sb_str_ieq(fn, "lag") || sb_str_ieq(fn, "lead")) {
-        bool lag = sb_str_ieq(fn, "lag");
-        sb_buf_puts(out, "ROWS BETWEEN ");
-        sb_buf off = SB_BUF_INIT;
-        if (f->u.func.args.len > 1)
-            pretty(&off, f->u.func.args.items[1], c);
-        else
-            sb_buf_puts(&off, "1");
-        const char *o = sb_buf_str(&off);
-        const char *sign = lag ? (o[0] == '-' ? "" : "-") : "";
-        if (lag && o[0] == '-') o++;
-        sb_buf_printf(out, "%s%s FOLLOWING AND %s%s FOLLOWING", sign, o, sign, o);
-        sb_buf_free(&off);
-    } else if (w->order_by.len) {
-        sb_buf_puts(out, "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW");
-    } else {
-        sb_buf_puts(out, "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING");
-    }
-    sb_buf_putc(out, ')');
-}
-
-static void lower_name(sb_buf *out, const char *n)
-{
-    for (; *n; n++) sb_buf_putc(out, (*n >= 'A' && *n <= 'Z') ? (char)(*n + 32) : *n);
-}
-
-static void pretty_func(sb_buf *out, const sb_expr *e, pretty_ctx *c)
-{
-    const char *n = e->u.func.name ? e->u.func.name : "";
-    const sb_vec *args = &e->u.func.args;
-    size_t na = args->len;
-    const char *how;
-    if (is_trim_family(e, &how)) {
-        /* StringTrim*.sql: TRIM(BOTH chars FROM str) */
-        sb_buf_printf(out, "TRIM(%s ", how);
-        pretty(out, args->items[0], c);
-        sb_buf_puts(out, " FROM ");
-        pretty(out, args->items[1], c);
-        sb_buf_putc(out, ')');
-    } else if (sb_str_ieq(n, "if") && na == 3) {
-        sb_buf_puts(out, "(IF(");
-        pretty_list(out, args, c);
-        sb_buf_puts(out, "))");
-    } else if ((sb_str_ieq(n, "isnull") || sb_str_ieq(n, "isnotnull")) && na == 1) {
-        sb_buf_putc(out, '(');
-        pretty(out, args->items[0], c);
-        sb_buf_puts(out, sb_str_ieq(n, "isnull") ? " IS NULL)" : " IS NOT NULL)");
-    } else if ((sb_str_ieq(n, "rlike") || sb_str_ieq(n, "regexp")) && na == 2) {
-        sb_buf_puts(out, "RLIKE(");
-        pretty_list(out, args, c);
-        sb_buf_putc(out, ')');
-    } else if (sb_str_ieq(n, "like") && na == 2) {
-        pretty(out, args->items[0], c);
-        sb_buf_puts(out, " LIKE ");
-        pretty(out, args->items[1], c);
-    } else if (sb_str_ieq(n, "extract") && na == 2) {
-        sb_buf_puts(out, "extract(");
-        pretty(out, args->items[0], c);
-        sb_buf_puts(out, " FROM ");
-        pretty(out, args->items[1], c);
-        sb_buf_putc(out, ')');
-    } else {
-        lower_name(out, n);
-        sb_buf_putc(out, '(');
-        if (e->u.func.distinct) sb_buf_puts(out, "DISTINCT ");
-        if (sb_str_ieq(n, "count") && na == 1 &&
-            ((const sb_expr *)args->items[0])->kind == SB_E_STAR) {
-            sb_buf_putc(out, '1'); /* Spark: count(*) is count(1) */
-        } else {
-            pretty_list(out, args, c);
-        }
-        /* arguments Spark fills in */
-        if ((sb_str_ieq(n, "round") || sb_str_ieq(n, "bround")) && na == 1)
-            sb_buf_puts(out, ", 0");
-        else if ((sb_str_ieq(n, "substring") || sb_str_ieq(n, "substr")) && na == 2)
-            sb_buf_puts(out, ", 2147483647");
-        else if (sb_str_ieq(n, "split") && na == 2)
-            sb_buf_puts(out, ", -1");
-        else if ((sb_str_ieq(n, "regexp_replace") && na == 3) ||
-                 (sb_str_ieq(n, "regexp_extract") && na == 2))
-            sb_buf_puts(out, ", 1");
-        else if ((sb_str_ieq(n, "locate") || sb_str_ieq(n, "position")) && na == 2)
-            sb_buf_puts(out, ", 1");
-        else if (sb_str_ieq(n, "lead") && na >= 1 && na < 3)
-            sb_buf_puts(out, na == 1 ? ", 1, NULL" : ", NULL");
-        else if (sb_str_ieq(n, "lag") && na >= 1 && na < 3)
-            sb_buf_puts(out, na == 1 ? ", -1, NULL" : ", NULL");
-        sb_buf_putc(out, ')');
-    }
-    if (e->u.func.filter) {
-        sb_buf_puts(out, " FILTER (WHERE ");
-        pretty(out, e->u.func.filter, c);
-        sb_buf_putc(out, ')');
-    }
-    if (e->u.func.over) {
-        sb_buf_puts(out, " OVER ");
-        pretty_window(out, e, c);
-    }
-}
-
-static bool is_lambda_var(const sb_expr *e, pretty_ctx *c)
-{
-    if (e->kind != SB_E_COLUMN || e->u.column.nparts != 1) return false;
-    for (size_t s = 0; s < c->nscopes; s++)
-        for (size_t i = 0; i < c->nlambda_vars[s]; i++)
-            if (sb_str_ieq(c->lambda_vars[s][i], e->u.column.parts[0])) return true;
-    return false;
-}
-
-static void pretty_literal(sb_buf *out, const sb_expr *e)
-{
-    const char *t = e->u.lit.text ? e->u.lit.text : "";
-    switch (e->u.lit.kind) {
-    case SB_LIT_NULL: sb_buf_puts(out, "NULL"); break;
-    case SB_LIT_BOOLEAN: sb_buf_puts(out, e->u.lit.boolean ? "true" : "false"); break;
-    case SB_LIT_INTEGER:
-        if (e->u.lit.type && e->u.lit.type->kind == SB_T_DECIMAL)
-            java_decimal(out, t);
-        else
-            java_integer(out, t);
-        break;
-    case SB_LIT_DECIMAL: java_decimal(out, t); break;
-    case SB_LIT_DOUBLE: java_float(out, strtod(t, NULL), false); break;
-    case SB_LIT_FLOAT: java_float(out, (double)strtof(t, NULL), true); break;
-    case SB_LIT_STRING: sb_buf_add(out, t, e->u.lit.len); break;
-    case SB_LIT_DATE:
-        sb_buf_puts(out, "DATE '");
-        pretty_date(out, t);
-        sb_buf_putc(out, '\'');
-        break;
-    case SB_LIT_TIMESTAMP:
-    case SB_LIT_TIMESTAMP_NTZ:
-        sb_buf_puts(out, e->u.lit.kind == SB_LIT_TIMESTAMP ? "TIMESTAMP '" : "TIMESTAMP_NTZ '");
-        pretty_timestamp(out, t);
-        sb_buf_putc(out, '\'');
-        break;
-    case SB_LIT_BINARY:
-        sb_buf_puts(out, "X'");
-        put_hex(out, t, e->u.lit.len);
-        sb_buf_putc(out, '\'');
-        break;
-    case SB_LIT_INTERVAL:
-        sb_buf_printf(out, "INTERVAL '%s'", t);
-        if (e->u.lit.unit) sb_buf_printf(out, " %s", e->u.lit.unit);
-        break;
-    }
-}
-
-static void pretty(sb_buf *out, const sb_expr *e, pretty_ctx *c)
-{
-    if (!e) return;
-    switch (e->kind) {
-    case SB_E_LITERAL: pretty_literal(out, e); break;
-    case SB_E_COLUMN:
-        if (is_lambda_var(e, c))
-            sb_buf_puts(out, "namedlambdavariable()");
-        else
-            sb_buf_puts(out, e->u.column.parts[e->u.column.nparts - 1]);
-        break;
-    case SB_E_STAR:
-        for (size_t i = 0; i < e->u.star.nqualifier; i++) {
-            sb_buf_puts(out, e->u.star.qualifier[i]);
-            sb_buf_putc(out, '.');
-        }
-        sb_buf_putc(out, '*');
-        break;
-    case SB_E_CONFIG: sb_buf_printf(out, "${%s}", e->u.config.name); break;
-    case SB_E_UNARY:
-        switch (e->u.unary.op) {
-        case SB_OP_NOT: sb_buf_puts(out, "(NOT "); break;
-        case SB_OP_NEG: sb_buf_puts(out, "(- "); break;
-        case SB_OP_PLUS: sb_buf_puts(out, "(+ "); break;
-        case SB_OP_BITNOT: sb_buf_putc(out, '~'); break;
-        }
-        pretty(out, e->u.unary.arg, c);
-        if (e->u.unary.op != SB_OP_BITNOT) sb_buf_putc(out, ')');
-        break;
-    case SB_E_BINARY: {
-        sb_binop op = e->u.binary.op;
-        if (op == SB_OP_CONCAT) {
-            sb_buf_puts(out, "concat(");
-            pretty(out, e->u.binary.left, c);
-            sb_buf_puts(out, ", ");
-            pretty(out, e->u.binary.right, c);
-            sb_buf_putc(out, ')');
-            break;
-        }
-        if (op == SB_OP_NE) sb_buf_puts(out, "(NOT ");
-        sb_buf_putc(out, '(');
-        pretty(out, e->u.binary.left, c);
-        const char *t = op == SB_OP_NE ? "=" : op == SB_OP_INTDIV ? "div" : binop_text(op);
-        sb_buf_printf(out, " %s ", t);
-        pretty(out, e->u.binary.right, c);
-        sb_buf_putc(out, ')');
-        if (op == SB_OP_NE) sb_buf_putc(out, ')');
-        break;
-    }
-    case SB_E_FUNC: pretty_func(out, e, c); break;
-    case SB_E_CASE:
-        sb_buf_puts(out, "CASE");
-        for (size_t i = 0; i < e->u.kase.whens.len; i++) {
-            const sb_when *w = e->u.kase.whens.items[i];
-            sb_buf_puts(out, " WHEN ");
-            if (e->u.kase.operand) {
-                /* CASE x WHEN v is CASE WHEN (x = v) */
-                sb_buf_putc(out, '(');
-                pretty(out, e->u.kase.operand, c);
-                sb_buf_puts(out, " = ");
-                pretty(out, w->when, c);
-                sb_buf_putc(out, ')');
-            } else {
-                pretty(out, w->when, c);
-            }
-            sb_buf_puts(out, " THEN ");
-            pretty(out, w->then, c);
-        }
-        if (e->u.kase.otherwise) {
-            sb_buf_puts(out, " ELSE ");
-            pretty(out, e->u.kase.otherwise, c);
-        }
-        sb_buf_puts(out, " END");
-        break;
-    case SB_E_CAST:
-        sb_buf_puts(out, e->u.cast.try_cast ? "TRY_CAST(" : "CAST(");
-        pretty(out, e->u.cast.arg, c);
-        sb_buf_puts(out, " AS ");
-        print_type_sql(out, e->u.cast.to);
-        sb_buf_putc(out, ')');
-        break;
-    case SB_E_IN:
-        if (e->u.in.negated) sb_buf_puts(out, "(NOT ");
-        sb_buf_putc(out, '(');
-        pretty(out, e->u.in.arg, c);
-        sb_buf_puts(out, " IN (");
-        if (e->u.in.query)
-            sb_buf_puts(out, "listquery()");
-        else
-            pretty_list(out, &e->u.in.list, c);
-        sb_buf_puts(out, "))");
-        if (e->u.in.negated) sb_buf_putc(out, ')');
-        break;
-    case SB_E_BETWEEN:
-        /* Spark 3.5 parses BETWEEN into (x >= lo) AND (x <= hi) */
-        if (e->u.between.negated) sb_buf_puts(out, "(NOT ");
-        sb_buf_puts(out, "((");
-        pretty(out, e->u.between.arg, c);
-        sb_buf_puts(out, " >= ");
-        pretty(out, e->u.between.low, c);
-        sb_buf_puts(out, ") AND (");
-        pretty(out, e->u.between.arg, c);
-        sb_buf_puts(out, " <= ");
-        pretty(out, e->u.between.high, c);
-        sb_buf_puts(out, "))");
-        if (e->u.between.negated) sb_buf_putc(out, ')');
-        break;
-    case SB_E_LIKE:
-        if (e->u.like.negated) sb_buf_puts(out, "(NOT ");
-        if (e->u.like.kind == SB_ILIKE) {
-            sb_buf_puts(out, "ilike(");
-            pretty(out, e->u.like.arg, c);
-            sb_buf_puts(out, ", ");
-            pretty(out, e->u.like.pattern, c);
-            sb_buf_putc(out, ')');
-        } else if (e->u.like.kind == SB_RLIKE) {
-            /* RLike.sql: RLIKE(x, p) */
-            sb_buf_puts(out, "RLIKE(");
-            pretty(out, e->u.like.arg, c);
-            sb_buf_puts(out, ", ");
-            pretty(out, e->u.like.pattern, c);
-            sb_buf_putc(out, ')');
-        } else {
-            pretty(out, e->u.like.arg, c);
-            sb_buf_puts(out, " LIKE ");
-            pretty(out, e->u.like.pattern, c);
-            if (e->u.like.escape && strcmp(e->u.like.escape, "\\") != 0)
-                sb_buf_printf(out, " ESCAPE '%s'", e->u.like.escape);
-        }
-        if (e->u.like.negated) sb_buf_putc(out, ')');
-        break;
-    case SB_E_IS: {
-        bool neg = e->u.is.negated;
-        if (e->u.is.what == SB_IS_NULL || e->u.is.what == SB_IS_UNKNOWN) {
-            sb_buf_putc(out, '(');
-            pretty(out, e->u.is.arg, c);
-            sb_buf_puts(out, neg ? " IS NOT NULL)" : " IS NULL)");
-        } else {
-            /* x IS TRUE is x <=> true */
-            if (neg) sb_buf_puts(out, "(NOT ");
-            sb_buf_putc(out, '(');
-            pretty(out, e->u.is.arg, c);
-            sb_buf_puts(out, e->u.is.what == SB_IS_TRUE ? " <=> true)" : " <=> false)");
-            if (neg) sb_buf_putc(out, ')');
-        }
-        break;
-    }
-    case SB_E_DISTINCT:
-        if (!e->u.distinct.negated) sb_buf_puts(out, "(NOT ");
-        sb_buf_putc(out, '(');
-        pretty(out, e->u.distinct.left, c);
-        sb_buf_puts(out, " <=> ");
-        pretty(out, e->u.distinct.right, c);
-        sb_buf_putc(out, ')');
-        if (!e->u.distinct.negated) sb_buf_putc(out, ')');
-        break;
-    case SB_E_SUBSCRIPT:
-        pretty(out, e->u.subscript.base, c);
-        sb_buf_putc(out, '[');
-        pretty(out, e->u.subscript.index, c);
-        sb_buf_putc(out, ']');
-        break;
-    case SB_E_FIELD:
-        pretty(out, e->u.field.base, c);
-        sb_buf_putc(out, '.');
-        sb_buf_puts(out, e->u.field.name);
-        break;
-    case SB_E_LAMBDA: {
-        /* LambdaFunction.sql: lambdafunction(body, x, y) */
-        bool scoped = c->nscopes < SB_COUNTOF(c->lambda_vars);
-        if (scoped) {
-            c->lambda_vars[c->nscopes] = e->u.lambda.params;
-            c->nlambda_vars[c->nscopes] = e->u.lambda.nparams;
-            c->nscopes++;
-        }
-        sb_buf_puts(out, "lambdafunction(");
-        pretty(out, e->u.lambda.body, c);
-        for (size_t i = 0; i < e->u.lambda.nparams; i++) sb_buf_puts(out, ", namedlambdavariable()");
-        sb_buf_putc(out, ')');
-        if (scoped) c->nscopes--;
-        break;
-    }
-    case SB_E_SUBQUERY: sb_buf_puts(out, e->u.subquery.exists ? "exists()" : "scalarsubquery()"); break;
-    }
-}
-
-const char *sb_sql_auto_name(sb_arena *a, const sb_expr *e)
-{
-    if (!e) return "";
-    if (e->kind == SB_E_COLUMN) return e->u.column.parts[e->u.column.nparts - 1];
-    /* Spark (ResolveAliases): a cast of a column keeps the column's name */
-    if (e->kind == SB_E_CAST && e->u.cast.arg && e->u.cast.arg->kind == SB_E_COLUMN)
-        return e->u.cast.arg->u.column.parts[e->u.cast.arg->u.column.nparts - 1];
-    sb_buf b = SB_BUF_INIT;
-    pretty_ctx c = {0};
-    pretty(&b, e, &c);
-    const char *s = sb_arena_strdup(a, sb_buf_str(&b));
-    sb_buf_free(&b);
-    return s;
 }

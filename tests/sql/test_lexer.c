@@ -244,6 +244,39 @@ static void test_token_desc(void **state)
     assert_string_equal(sb_sql_token_desc(f->a, tok(f, 6)), "end of input");
 }
 
+/* Every word gets its keyword id once, whatever its case; names and quoted
+ * identifiers get none. */
+static void test_keywords(void **state)
+{
+    fixture *f = *state;
+    lex(f, "select Sum(y) FROM t where `from` = fromage AND try_cast");
+    static const sb_kw want[] = {SB_KW_SELECT, SB_KW_NONE,  SB_KW_NONE, SB_KW_NONE, SB_KW_NONE,
+                                 SB_KW_FROM,   SB_KW_NONE,  SB_KW_WHERE, SB_KW_NONE, SB_KW_NONE,
+                                 SB_KW_NONE,   SB_KW_AND,   SB_KW_TRY_CAST};
+    assert_int_equal(f->toks.len, SB_COUNTOF(want) + 1);
+    for (size_t i = 0; i < SB_COUNTOF(want); i++) assert_int_equal(f->toks.items[i].kw, want[i]);
+    assert_int_equal(f->toks.items[8].kind, SB_TK_QIDENT); /* `from` is a name */
+
+    /* every keyword is found from its text in any case, and only from it */
+    for (int k = SB_KW_NONE + 1; k < SB_KW_COUNT; k++) {
+        const char *t = sb_sql_keyword_text((sb_kw)k);
+        size_t n = strlen(t);
+        assert_int_equal(sb_sql_keyword(t, n), k);
+        char low[32];
+        assert_true(n < sizeof low);
+        for (size_t i = 0; i <= n; i++)
+            low[i] = (t[i] >= 'A' && t[i] <= 'Z') ? (char)(t[i] + 32) : t[i];
+        assert_int_equal(sb_sql_keyword(low, n), k);
+        assert_int_not_equal(sb_sql_keyword(t, n - 1), k);
+        if (k > 1) assert_true(strcmp(sb_sql_keyword_text((sb_kw)(k - 1)), t) < 0);
+    }
+    assert_int_equal(sb_sql_keyword("amount", 6), SB_KW_NONE);
+    assert_int_equal(sb_sql_keyword("FROMX", 5), SB_KW_NONE);
+    assert_int_equal(sb_sql_keyword("FROM", 3), SB_KW_NONE);
+    assert_int_equal(sb_sql_keyword("a_very_long_column_name", 23), SB_KW_NONE);
+    assert_int_equal(sb_sql_keyword("", 0), SB_KW_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_comments_and_space, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_desc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keywords, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

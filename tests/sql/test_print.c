@@ -313,7 +313,7 @@ static void test_auto_names(void **state)
         {"x = NULL", "(x = NULL)"},
         {"current_date()", "current_date()"},
         {"date_format(ts, 'yyyy-MM-dd')", "date_format(ts, yyyy-MM-dd)"},
-        {"datediff(day, a, b)", "timestampdiff(DAY, a, b)"},
+        {"datediff(day, a, b)", "timestampdiff(day, a, b)"},
         {"-x", "(- x)"},
         {"~x", "~x"},
         {"a % b", "(a % b)"},
@@ -323,7 +323,7 @@ static void test_auto_names(void **state)
         {"ltrim('x', s)", "TRIM(LEADING x FROM s)"},
         {"split(s, ',')", "split(s, ,, -1)"},
         {"lag(x) OVER (ORDER BY t)",
-         "lag(x, -1, NULL) OVER (ORDER BY t ASC NULLS FIRST ROWS BETWEEN -1 FOLLOWING AND -1 "
+         "lag(x, 1, NULL) OVER (ORDER BY t ASC NULLS FIRST ROWS BETWEEN -1 FOLLOWING AND -1 "
          "FOLLOWING)"},
         {"avg(x) OVER (PARTITION BY k ORDER BY t)",
          "avg(x) OVER (PARTITION BY k ORDER BY t ASC NULLS FIRST RANGE BETWEEN UNBOUNDED "
