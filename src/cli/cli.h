@@ -19,6 +19,7 @@ typedef struct sb_command {
 extern const sb_command sb_cmd_validate;
 extern const sb_command sb_cmd_schema;
 extern const sb_command sb_cmd_fmt;
+extern const sb_command sb_cmd_gen;
 extern const sb_command sb_cmd_serve;
 extern const sb_command sb_cmd_help;
 

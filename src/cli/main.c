@@ -13,6 +13,7 @@ static const sb_command *const commands[] = {
     &sb_cmd_validate,
     &sb_cmd_schema,
     &sb_cmd_fmt,
+    &sb_cmd_gen,
     &sb_cmd_serve,
     &sb_cmd_help,
 };
