@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set everything up and run the main job on the sample projects: build sibyl,
-# check every example project, and show the schema flowing through a pipeline.
+# check every example project, show the schemas flowing through a pipeline,
+# generate PySpark, run a pipeline on local Spark with a preview on every
+# edge, and serve the projects over the HTTP API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -15,6 +17,21 @@ done
 echo
 echo "== sibyl schema examples/retail customer_revenue (every gem's output schema)"
 build/sibyl schema examples/retail customer_revenue
+
+echo
+echo "== sibyl gen examples/retail  (plain PySpark packages in build/generated/retail)"
+build/sibyl gen examples/retail --out build/generated/retail
+
+echo
+echo "== run clean_orders on local Spark (pyspark 3.5) with a preview on every edge"
+PY=$(bash scripts/spark-env.sh)
+build/sibyl gen examples/retail --pipeline clean_orders --instrumented \
+  --out build/generated/retail-instrumented >/dev/null
+(cd examples/retail &&
+  PYTHONPATH=../../build/generated/retail-instrumented/clean_orders/src \
+    "$PY" -m clean_orders --conf sibyl_sample_rows=3 2>../../build/clean_orders.log) |
+  python3 scripts/show-edges.py
+echo "(outputs written under examples/retail/out/; Spark's log in build/clean_orders.log)"
 
 # The server, with the sample projects loaded through its API. It runs in the
 # foreground until Ctrl-C; SIBYL_DEMO_SERVE=0 skips it.
