@@ -73,6 +73,8 @@ void sb_buf_puts(sb_buf *b, const char *s);
 void sb_buf_putc(sb_buf *b, char c);
 void sb_buf_printf(sb_buf *b, const char *fmt, ...) SB_PRINTF(2, 3);
 void sb_buf_vprintf(sb_buf *b, const char *fmt, va_list ap);
+/* Append code point cp (at most U+10FFFF) encoded as UTF-8. */
+void sb_buf_put_utf8(sb_buf *b, uint32_t cp);
 /* Repeat c n times (indentation). */
 void sb_buf_fill(sb_buf *b, char c, size_t n);
 /* Take ownership of the contents; the buffer is left empty. */

@@ -51,6 +51,24 @@ void sb_buf_putc(sb_buf *b, char c)
     b->data[b->len] = '\0';
 }
 
+void sb_buf_put_utf8(sb_buf *b, uint32_t cp)
+{
+    char s[4];
+    size_t n;
+    if (cp < 0x80) {
+        s[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        s[0] = (char)(0xC0 | (cp >> 6)), n = 2;
+    } else if (cp < 0x10000) {
+        s[0] = (char)(0xE0 | (cp >> 12)), n = 3;
+    } else {
+        s[0] = (char)(0xF0 | (cp >> 18)), n = 4;
+    }
+    /* Continuation bytes carry six bits each, most significant first. */
+    for (size_t i = 1; i < n; i++) s[i] = (char)(0x80 | ((cp >> (6 * (n - 1 - i))) & 0x3F));
+    sb_buf_add(b, s, n);
+}
+
 void sb_buf_fill(sb_buf *b, char c, size_t n)
 {
     buf_reserve(b, n);

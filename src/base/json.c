@@ -99,30 +99,6 @@ static int hex4(const char *s, uint32_t *out)
     return 0;
 }
 
-static void put_utf8(sb_buf *b, uint32_t cp)
-{
-    char t[4];
-    if (cp < 0x80) {
-        t[0] = (char)cp;
-        sb_buf_add(b, t, 1);
-    } else if (cp < 0x800) {
-        t[0] = (char)(0xC0 | (cp >> 6));
-        t[1] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, t, 2);
-    } else if (cp < 0x10000) {
-        t[0] = (char)(0xE0 | (cp >> 12));
-        t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        t[2] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, t, 3);
-    } else {
-        t[0] = (char)(0xF0 | (cp >> 18));
-        t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        t[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        t[3] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, t, 4);
-    }
-}
-
 /* Parses a string starting at the opening quote; returns the decoded bytes. */
 static char *parse_string(parser *p, size_t *len_out)
 {
@@ -191,7 +167,7 @@ static char *parse_string(parser *p, size_t *len_out)
                 fail_at(p, esc_at, "unpaired UTF-16 surrogate in \\u escape");
                 goto fail;
             }
-            put_utf8(&b, cp);
+            sb_buf_put_utf8(&b, cp);
             continue;
         }
         /* A run of ordinary bytes; validate UTF-8 as we copy. */

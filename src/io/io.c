@@ -78,29 +78,6 @@ bool sb_io_opt_bool(const char *value, bool dflt, const char *option, const char
 
 /* ---- text decoding -------------------------------------------------------- */
 
-static void put_utf8(sb_buf *b, uint32_t cp)
-{
-    char s[4];
-    if (cp < 0x80) {
-        sb_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | (cp >> 6));
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, s, 2);
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | (cp >> 12));
-        s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, s, 3);
-    } else {
-        s[0] = (char)(0xF0 | (cp >> 18));
-        s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, s, 4);
-    }
-}
-
 /* Length of the maximal invalid subpart at s (at least 1 byte). */
 static size_t invalid_subpart(const unsigned char *s, size_t n)
 {
@@ -174,7 +151,7 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
             if (i >= len) break;
             if (!bad) bad_line = line;
             bad++;
-            put_utf8(&b, 0xFFFD);
+            sb_buf_put_utf8(&b, 0xFFFD);
             i += invalid_subpart(s + i, len - i);
         }
     } else if (enc_is(encoding, latin1, SB_COUNTOF(latin1)) ||
@@ -188,7 +165,7 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
                 cp = 0xFFFD, bad++;
             else if (cp >= 0x80 && cp < 0xA0 && is_1252)
                 cp = CP1252[cp - 0x80];
-            put_utf8(&b, cp);
+            sb_buf_put_utf8(&b, cp);
         }
     } else if (enc_is(encoding, u16, SB_COUNTOF(u16)) ||
                enc_is(encoding, u16le, SB_COUNTOF(u16le)) ||
@@ -208,15 +185,15 @@ bool sb_io_decode_text(sb_arena *a, const char *data, size_t len, const char *en
                 uint32_t v = le ? (uint32_t)(s[i + 2] | (s[i + 3] << 8))
                                 : (uint32_t)((s[i + 2] << 8) | s[i + 3]);
                 if (v >= 0xDC00 && v < 0xE000) {
-                    put_utf8(&b, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+                    sb_buf_put_utf8(&b, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
                     i += 2;
                     continue;
                 }
             }
             if (u >= 0xD800 && u < 0xE000) u = 0xFFFD, bad++;
-            put_utf8(&b, u);
+            sb_buf_put_utf8(&b, u);
         }
-        if (i < len) put_utf8(&b, 0xFFFD), bad++;
+        if (i < len) sb_buf_put_utf8(&b, 0xFFFD), bad++;
     } else {
         sb_diag *g = sb_diags_add(d, SB_SEV_ERROR, "unsupported-encoding",
                                   "%s: sibyl cannot read the encoding \"%s\"", name, encoding);

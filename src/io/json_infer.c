@@ -96,29 +96,6 @@ static int hexval(char c)
     return -1;
 }
 
-static void put_cp(sb_buf *b, uint32_t cp)
-{
-    char s[4];
-    if (cp < 0x80) {
-        sb_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | (cp >> 6));
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, s, 2);
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | (cp >> 12));
-        s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, s, 3);
-    } else {
-        s[0] = (char)(0xF0 | (cp >> 18));
-        s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        sb_buf_add(b, s, 4);
-    }
-}
-
 /* Decode a quoted string into p->tmp. */
 static bool read_string(jp *p)
 {
@@ -189,7 +166,7 @@ static bool read_string(jp *p)
                 /* A lone surrogate is legal JSON; it cannot be UTF-8, so it
                  * reads as U+FFFD here. */
                 if (u >= 0xD800 && u < 0xE000) u = 0xFFFD;
-                put_cp(&p->tmp, u);
+                sb_buf_put_utf8(&p->tmp, u);
                 break;
             }
             default:

@@ -167,23 +167,10 @@ static void eof_error(lexer *L, size_t start, bool space, const char *msg)
  * when it encodes such a string. */
 static void put_utf8(sb_buf *b, uint32_t cp)
 {
-    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
         sb_buf_putc(b, '?');
-    } else if (cp < 0x80) {
-        sb_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        sb_buf_putc(b, (char)(0xC0 | (cp >> 6)));
-        sb_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        sb_buf_putc(b, (char)(0xE0 | (cp >> 12)));
-        sb_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        sb_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        sb_buf_putc(b, (char)(0xF0 | (cp >> 18)));
-        sb_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        sb_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        sb_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
+    else
+        sb_buf_put_utf8(b, cp);
 }
 
 static bool hex_run(const char *p, size_t avail, size_t n, uint32_t *out)

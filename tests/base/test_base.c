@@ -58,6 +58,18 @@ static void test_utf8(void **state)
     assert_int_equal(sb_utf8_valid_prefix("\xf0\x9f\x98\x80!", 5), 5);
 }
 
+static void test_put_utf8(void **state)
+{
+    sb_buf b = SB_BUF_INIT;
+    sb_buf_put_utf8(&b, 'A');
+    sb_buf_put_utf8(&b, 0xE9);
+    sb_buf_put_utf8(&b, 0x20AC);
+    sb_buf_put_utf8(&b, 0x1F600);
+    assert_string_equal(sb_buf_str(&b), "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    assert_int_equal(sb_utf8_valid_prefix(b.data, b.len), b.len);
+    sb_buf_free(&b);
+}
+
 static void test_edit_distance(void **state)
 {
     assert_int_equal(sb_edit_distance("concat_ws", "concat_ws"), 0);
@@ -107,7 +119,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena),      cmocka_unit_test(test_buf),
-        cmocka_unit_test(test_utf8),       cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_utf8),       cmocka_unit_test(test_put_utf8),
+        cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_diag_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
