@@ -12,7 +12,9 @@ Checks, per project:
   gen       `sibyl gen <project> --out <tmp>/gen` and, for the instrumented
             variant, `--instrumented --out <tmp>/inst`.
   run       each pipeline's package as `python -m <pipeline>` in a fresh
-            working directory (the project's files linked, out/ empty); its
+            working directory (the project's files linked, out/ empty): in a
+            child python for the first pipeline of a project (--subprocess),
+            in this process on its SparkSession for the others; its
             Targets, read back with Spark, equal the target goldens (rows as
             multisets, exact values, same column names and types).
   edges     the instrumented variant, run in this process on the shared
@@ -20,9 +22,10 @@ Checks, per project:
             edge's row count and sample; every edge of the goldens must be
             reported, with the golden count, and each sample row must be one
             of the golden rows (for ordered edges, the first rows in order).
-  configs   with `--config NAME` for every configs/NAME.json: the Targets
-            equal config-NAME/ goldens.
-  rerun     a second run in the same directory: overwrite and ignore Targets
+  configs   with `--config NAME` for the first configs/NAME.json (all with
+            --all-configs): the Targets equal the config-NAME/ goldens.
+  rerun     for a pipeline with a Target that does not overwrite, a second
+            run in the same directory: overwrite and ignore Targets
             unchanged, append Targets doubled, and a pipeline with an error
             Target fails.
   pytest    the generated tests/ of every pipeline.
@@ -34,7 +37,7 @@ The SIBYL-EDGE record (docs/fabrics.md) is read leniently: the edge as
 "sample"): a list of rows, each an object keyed by column (a missing key is
 null) or an array in column order; the schema, when given, as a list of
 {"name", "type"} or a simpleString. Sample values may be in the goldens'
-encoding or the way Spark's toJSON writes them (decimals as numbers,
+encoding or the way Spark writes JSON (decimals as numbers,
 timestamps with 'T' and a zone, binary as base64, "nan" and "inf").
 
     tests/spark/run_examples.sh [--only retail[/clean_orders]] [--spark4] [--keep]
