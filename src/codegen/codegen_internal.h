@@ -99,6 +99,7 @@ typedef enum pyx_kind {
     PX_LIST,  /* [a, b] */
     PX_TUPLE, /* (a, b) */
     PX_DICT,  /* {k: v} (args alternate key, value) */
+    PX_LAMBDA, /* lambda <text>: a (text holds the parameter list) */
 } pyx_kind;
 
 typedef struct pyx pyx;
@@ -141,6 +142,13 @@ typedef struct py_imports {
     bool F, Window, DataFrame, SparkSession, Decimal, datetime, Config;
 } py_imports;
 
+/* A lambda parameter in scope while translating a lambda's body. */
+typedef struct px_lambda_var {
+    const struct px_lambda_var *up;
+    const char *sql; /* as written in the expression */
+    const char *py;  /* the Python parameter name */
+} px_lambda_var;
+
 typedef struct px_ctx {
     sb_arena *a;
     sb_diags *d;
@@ -153,6 +161,9 @@ typedef struct px_ctx {
     /* The gem being generated, for diagnostics. */
     const sb_pipeline *pl;
     const sb_gem *gem;
+    /* Lambda parameters in scope, innermost first; F.expr fallbacks so far. */
+    const px_lambda_var *lambdas;
+    int fallbacks;
 } px_ctx;
 
 /* The Column expression for e (typed by the checker). */

@@ -249,6 +249,11 @@ static void pipeline_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl,
     }
     sb_buf_puts(&b, "def run(spark: SparkSession, config: Config) -> None:\n");
     sb_buf_puts(&b, "    \"\"\"Run the gems, each after the gems it reads from.\"\"\"\n");
+    /* The expressions were checked with Spark SQL's default semantics up
+     * to 3.5; Spark 4 turns ANSI mode on by default, which changes results
+     * (errors instead of nulls on overflow and bad casts). */
+    sb_buf_puts(&b, "    # Expressions follow Spark SQL's non-ANSI semantics (the default before Spark 4).\n"
+                    "    spark.conf.set(\"spark.sql.ansi.enabled\", \"false\")\n");
     out_vars v = output_variables(a, pl);
     for (size_t i = 0; i < pl->norder; i++) {
         const sb_gem *g = pl->order[i];
@@ -667,6 +672,11 @@ static void readme(sb_arena *a, const sb_project *p, const sb_pipeline *pl, cons
                         "`sibyl_sample_rows` rows, the schema and the milliseconds taken.\n\n");
     sb_buf_printf(&b,
                   "## Running\n\n"
+                  "You need Java 17 or later (Spark 3.5 also runs on 8 and 11) and pyspark, which\n"
+                  "also brings `spark-submit`:\n\n"
+                  "```sh\n"
+                  "python -m pip install 'pyspark>=3.5'\n"
+                  "```\n\n"
                   "Relative dataset paths start from `base_path`, the project directory by\n"
                   "default (`.`): run from the project directory, or pass\n"
                   "`--conf base_path=/path/to/project`.\n\n"
@@ -799,6 +809,7 @@ static void tests_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl, sb
                   "        SparkSession.builder.master(\"local[1]\")\n"
                   "        .config(\"spark.sql.shuffle.partitions\", \"1\")\n"
                   "        .config(\"spark.ui.enabled\", \"false\")\n"
+                  "        .config(\"spark.sql.ansi.enabled\", \"false\")\n"
                   "        .getOrCreate()\n"
                   "    )\n"
                   "    yield session\n"

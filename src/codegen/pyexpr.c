@@ -161,6 +161,7 @@ static int prec(const pyx *x)
         return 6; /* comparisons */
     }
     case PX_UNARY: return !strcmp(x->text, "not") ? 5 : 13;
+    case PX_LAMBDA: return 1;
     case PX_NAME:
         /* a negative number literal is a unary expression to Python */
         return x->text[0] == '-' ? 13 : 16;
@@ -263,6 +264,13 @@ static void emit(py_stmt *s, const pyx *x)
         }
         if (x->magic_comma && x->nargs) py_tok_add(s, PY_COMMA, ",", 0);
         py_tok_add(s, PY_RBRACE, "}", 0);
+        return;
+    case PX_LAMBDA:
+        /* The parameter list is one token: black never splits it either. */
+        py_kw(s, "lambda");
+        py_name(s, x->text);
+        py_tok_add(s, PY_COLON, ":", 0);
+        emit(s, x->a);
         return;
     }
 }
@@ -489,6 +497,26 @@ static pyx *py_bare(px_ctx *c, const sb_expr *e, bool allow_bool_none)
     return x;
 }
 
+/* A decimal or double literal (or its negation) as the plain Python value
+ * pyspark turns into the same Spark literal: Decimal("-1.0") is
+ * decimal(2,1), -1.5e0 a double. NULL for anything else. */
+static pyx *py_number_value(px_ctx *c, const sb_expr *e)
+{
+    bool neg = is_negated_number(e);
+    const sb_expr *l = neg ? e->u.unary.arg : e;
+    if (!l || l->kind != SB_E_LITERAL) return NULL;
+    const char *text = l->u.lit.text ? l->u.lit.text : "";
+    if (l->u.lit.kind == SB_LIT_DECIMAL) {
+        const char *t = neg ? sb_arena_printf(c->a, "-%s", text) : text;
+        return decimal_value(c, t, strlen(t));
+    }
+    if (l->u.lit.kind == SB_LIT_DOUBLE) {
+        const char *t = py_float_text(c->a, text);
+        return pyx_name(c->a, neg ? sb_arena_printf(c->a, "-%s", t) : t);
+    }
+    return NULL;
+}
+
 static bool contains_config(const sb_expr *e);
 
 static bool vec_contains_config(const sb_vec *v)
@@ -539,6 +567,7 @@ static bool contains_config(const sb_expr *e)
 /* F.expr("<the expression as Spark SQL>") for what pyspark cannot say. */
 static pyx *fallback_expr(px_ctx *c, const sb_expr *e, const char *what)
 {
+    c->fallbacks++;
     if (contains_config(e)) {
         fail(c, "cannot generate %s that uses a ${variable} in PySpark; compute the variable's "
                 "part in a separate column first",
@@ -631,7 +660,22 @@ static pyx *column(px_ctx *c, const sb_expr *e)
         /* current_date and friends written without parentheses */
         return pyx_call0(c->a, pyx_f(c->a, parts[0]));
     }
-    if (e->u.column.rel < 0) return fallback_expr(c, e, "a lambda variable");
+    if (e->u.column.rel < 0) {
+        /* A lambda parameter (innermost first, case-insensitive as in Spark),
+         * then struct fields of it. */
+        for (const px_lambda_var *v = c->lambdas; v; v = v->up) {
+            if (!sb_str_ieq(v->sql, parts[0])) continue;
+            pyx *x = pyx_name(c->a, v->py);
+            for (size_t i = 1; i < n; i++) {
+                pyx *sub = pyx_list(c->a, PX_SUB, 0);
+                sub->a = x;
+                sub->b = pyx_str(c->a, parts[i]);
+                x = sub;
+            }
+            return x;
+        }
+        return fallback_expr(c, e, "a lambda variable");
+    }
     const char *qualifier = NULL;
     size_t first = 0;
     if (used == 2) {
@@ -770,6 +814,7 @@ static bool convert_args(px_ctx *c, const sb_expr *e, const char *codes, pyx *ca
             break;
         case 'a':
             x = py_bare(c, arg, true);
+            if (!x) x = py_number_value(c, arg);
             if (!x) x = px_expr(c, arg);
             break;
         default: return false;
@@ -782,6 +827,140 @@ static bool convert_args(px_ctx *c, const sb_expr *e, const char *codes, pyx *ca
 
 static pyx *window_spec(px_ctx *c, const sb_window *w);
 
+/* ---- higher-order functions ------------------------------------------ */
+
+static bool is_py_keyword(const char *s)
+{
+    static const char *const KW[] = {
+        "False", "None",  "True",  "and",    "as",       "assert", "async",  "await",
+        "break", "class", "continue", "def", "del",      "elif",   "else",   "except",
+        "finally", "for", "from",  "global", "if",       "import", "in",     "is",
+        "lambda", "nonlocal", "not", "or",   "pass",     "raise",  "return", "try",
+        "while", "with",  "yield",
+        /* names the generated module itself uses */
+        "F", "Window", "Decimal", "datetime", "config", "spark", "df"};
+    for (size_t i = 0; i < SB_COUNTOF(KW); i++)
+        if (!strcmp(s, KW[i])) return true;
+    return false;
+}
+
+/* A Python identifier for a lambda parameter written `sql`. */
+static const char *lambda_param_name(sb_arena *a, const char *sql, size_t index)
+{
+    size_t n = strlen(sql);
+    char *py = sb_arena_alloc(a, n + 2);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)sql[i];
+        py[k++] = (char)(isalnum(ch) && ch < 128 ? ch : '_');
+    }
+    py[k] = 0;
+    if (!k || isdigit((unsigned char)py[0])) return sb_arena_printf(a, "v%zu_%s", index, py);
+    if (is_py_keyword(py)) return sb_arena_printf(a, "%s_", py);
+    return py;
+}
+
+/* The PySpark functions that take Python lambdas, with the number of
+ * parameters each lambda argument may have (a bit per count). */
+static const struct {
+    const char *name;
+    unsigned arity[4]; /* per argument: bit k set when k parameters are accepted */
+} HOF[] = {
+    {"transform", {0, 1u << 1 | 1u << 2}},
+    {"filter", {0, 1u << 1 | 1u << 2}},
+    {"exists", {0, 1u << 1}},
+    {"forall", {0, 1u << 1}},
+    {"aggregate", {0, 0, 1u << 2, 1u << 1}},
+    {"reduce", {0, 0, 1u << 2, 1u << 1}},
+    {"zip_with", {0, 0, 1u << 2}},
+    {"transform_keys", {0, 1u << 2}},
+    {"transform_values", {0, 1u << 2}},
+    {"map_filter", {0, 1u << 2}},
+    {"map_zip_with", {0, 0, 1u << 3}},
+    {"array_sort", {0, 1u << 2}},
+};
+
+static pyx *lambda_fn(px_ctx *c, const sb_expr *l)
+{
+    size_t np = l->u.lambda.nparams;
+    px_lambda_var *vars = sb_arena_alloc(c->a, (np ? np : 1) * sizeof *vars);
+    const px_lambda_var *saved = c->lambdas;
+    sb_buf params = SB_BUF_INIT;
+    for (size_t i = 0; i < np; i++) {
+        vars[i].sql = l->u.lambda.params[i];
+        vars[i].py = lambda_param_name(c->a, vars[i].sql, i);
+        /* two parameters that read the same in Python get their position */
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(vars[j].py, vars[i].py))
+                vars[i].py = sb_arena_printf(c->a, "%s_%zu", vars[i].py, i);
+        vars[i].up = c->lambdas;
+        c->lambdas = &vars[i];
+        sb_buf_printf(&params, "%s%s", i ? ", " : "", vars[i].py);
+    }
+    pyx *fn = pyx_list(c->a, PX_LAMBDA, 0);
+    fn->text = sb_arena_strdup(c->a, sb_buf_str(&params));
+    sb_buf_free(&params);
+    fn->a = px_expr(c, l->u.lambda.body);
+    c->lambdas = saved;
+    return fn;
+}
+
+/* F.transform(F.col("xs"), lambda x: x + 1) and friends, or NULL when the
+ * call has no direct PySpark form (then it stays Spark SQL in F.expr: a
+ * lambda body cannot mix Python lambdas with F.expr text). */
+static pyx *higher_order(px_ctx *c, const sb_expr *e, const char *name)
+{
+    size_t k = 0, n = e->u.func.args.len;
+    while (k < SB_COUNTOF(HOF) && strcmp(HOF[k].name, name)) k++;
+    if (k == SB_COUNTOF(HOF) || n > 4 || e->u.func.over) return NULL;
+    int before = c->fallbacks;
+    pyx *call = pyx_call(c->a, pyx_f(c->a, name), 0);
+    for (size_t i = 0; i < n; i++) {
+        const sb_expr *arg = arg_at(e, i);
+        if (arg->kind == SB_E_LAMBDA) {
+            size_t np = arg->u.lambda.nparams;
+            if (np >= 32 || !(HOF[k].arity[i] >> np & 1u)) return NULL;
+            pyx_arg(c->a, call, NULL, lambda_fn(c, arg));
+        } else {
+            if (HOF[k].arity[i]) return NULL;
+            pyx_arg(c->a, call, NULL, px_expr(c, arg));
+        }
+    }
+    if (c->fallbacks != before) {
+        c->fallbacks = before;
+        return NULL;
+    }
+    return call;
+}
+
+static pyx *func_call(px_ctx *c, const sb_expr *e);
+
+/* agg(x) FILTER (WHERE cond) as F.agg(F.when(cond, x)): the same for the
+ * aggregates that skip nulls, since rows failing the condition become null.
+ * NULL for the others. */
+static pyx *filtered_aggregate(px_ctx *c, const sb_expr *e, const char *name)
+{
+    static const char *const SKIP_NULLS[] = {
+        "count", "sum", "avg", "mean", "min", "max", "collect_list", "collect_set",
+        "stddev", "stddev_samp", "stddev_pop", "std", "variance", "var_samp", "var_pop",
+        "approx_count_distinct", "bool_and", "bool_or", "every", "some", "any"};
+    size_t k = 0;
+    while (k < SB_COUNTOF(SKIP_NULLS) && strcmp(SKIP_NULLS[k], name)) k++;
+    if (k == SB_COUNTOF(SKIP_NULLS) || e->u.func.args.len != 1 || e->u.func.over) return NULL;
+    sb_expr *plain = sb_arena_alloc(c->a, sizeof *plain);
+    *plain = *e;
+    plain->u.func.filter = NULL;
+    int before = c->fallbacks;
+    pyx *call = func_call(c, plain);
+    if (c->fallbacks != before || call->kind != PX_CALL || call->nargs != 1 ||
+        (call->kw && call->kw[0])) {
+        c->fallbacks = before;
+        return NULL;
+    }
+    call->args[0] = pyx_call2(c->a, pyx_f(c->a, "when"), px_expr(c, e->u.func.filter), call->args[0]);
+    return call;
+}
+
 static pyx *func_call(px_ctx *c, const sb_expr *e)
 {
     sb_arena *a = c->a;
@@ -791,8 +970,14 @@ static pyx *func_call(px_ctx *c, const sb_expr *e)
     if (!f) return call_by_name(c, e, e->u.func.name);
     const char *name = f->name;
     for (size_t i = 0; i < n; i++)
-        if (arg_at(e, i)->kind == SB_E_LAMBDA) return fallback_expr(c, e, "a higher-order function");
-    if (e->u.func.filter) return fallback_expr(c, e, "an aggregate with FILTER (WHERE ...)");
+        if (arg_at(e, i)->kind == SB_E_LAMBDA) {
+            pyx *hof = higher_order(c, e, name);
+            return hof ? hof : fallback_expr(c, e, "this higher-order function");
+        }
+    if (e->u.func.filter) {
+        pyx *x = filtered_aggregate(c, e, name);
+        return x ? x : fallback_expr(c, e, "an aggregate with FILTER (WHERE ...)");
+    }
     if (e->u.func.respect_nulls) return fallback_expr(c, e, "RESPECT NULLS");
 
     if (!strcmp(name, "count")) {
@@ -831,6 +1016,13 @@ static pyx *func_call(px_ctx *c, const sb_expr *e)
     if ((!strcmp(name, "isnull") || !strcmp(name, "isnotnull")) && n == 1)
         return pyx_method(a, px_expr(c, arg_at(e, 0)), !strcmp(name, "isnull") ? "isNull" : "isNotNull",
                           0);
+    if (!strcmp(name, "sha2") && n == 2) {
+        /* F.sha2 rejects a bit length Spark SQL answers with null. */
+        const sb_expr *bits = arg_at(e, 1);
+        long v = is_literal(bits, SB_LIT_INTEGER) ? strtol(bits->u.lit.text, NULL, 10) : -1;
+        if (v != 0 && v != 224 && v != 256 && v != 384 && v != 512)
+            return fallback_expr(c, e, "sha2 with a bit length other than 0, 224, 256, 384 or 512");
+    }
     if (!strcmp(name, "mod") && n == 2)
         return pyx_bin(a, "%", px_expr(c, arg_at(e, 0)), operand_right(c, arg_at(e, 1)));
     if (!strcmp(name, "log") && n == 2) {

@@ -704,7 +704,9 @@ const sb_type *sb_check_datetime_arith(sb_binop op, const sb_type *l, const sb_t
                 if (dt->kind == SB_T_DATE) return iv->scale == 0 ? T(SB_T_DATE) : T(SB_T_TIMESTAMP);
                 return dt;
             }
-            return dt->kind == SB_T_DATE ? T(SB_T_TIMESTAMP) : dt;
+            /* DateAddInterval keeps a date (and fails at run time on a
+             * time part); timestamps keep their type. */
+            return dt;
         }
         if (interval_l && interval_r) {
             if (lk == rk && lk != SB_T_INTERVAL) {

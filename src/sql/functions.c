@@ -572,7 +572,7 @@ static const sb_type *rule_mod(const sb_func_call *c)
 }
 static const sb_type *rule_pmod(const sb_func_call *c)
 {
-    return rule_arith2(c, '%', false);
+    return rule_arith2(c, '%', true);
 }
 static const sb_type *rule_try_add(const sb_func_call *c)
 {
