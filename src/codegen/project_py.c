@@ -97,14 +97,18 @@ static const char EDGE_FUNCTIONS[] =
     "        return {str(key): _json_safe(item) for key, item in value.items()}\n"
     "    if isinstance(value, (list, tuple)):\n"
     "        return [_json_safe(item) for item in value]\n"
-    "    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):\n"
-    "        return str(value)\n"
-    "    if isinstance(value, (datetime.date, datetime.datetime)):\n"
+    "    if isinstance(value, float) and math.isnan(value):\n"
+    "        return \"NaN\"\n"
+    "    if isinstance(value, float) and math.isinf(value):\n"
+    "        return \"Infinity\" if value > 0 else \"-Infinity\"\n"
+    "    if isinstance(value, datetime.datetime):\n"
+    "        return value.isoformat(sep=\" \")\n"
+    "    if isinstance(value, datetime.date):\n"
     "        return value.isoformat()\n"
     "    if isinstance(value, decimal.Decimal):\n"
     "        return str(value)\n"
     "    if isinstance(value, (bytes, bytearray)):\n"
-    "        return base64.b64encode(bytes(value)).decode(\"ascii\")\n"
+    "        return bytes(value).hex()\n"
     "    return value\n"
     "\n"
     "\n"
@@ -125,6 +129,23 @@ static const char EDGE_FUNCTIONS[] =
     "        \"ms\": round((time.perf_counter() - started) * 1000),\n"
     "    }\n"
     "    print(\"SIBYL-EDGE \" + json.dumps(record, separators=(\",\", \":\")), flush=True)\n";
+
+/* Runs up to one gem (--until GEM): that gem and everything upstream. */
+static const char UNTIL_FUNCTION[] =
+    "def _needed(until: str) -> set[str] | None:\n"
+    "    \"\"\"The gems a run up to `until` executes: it and every gem upstream (None: all).\"\"\"\n"
+    "    if not until:\n"
+    "        return None\n"
+    "    if until not in INPUTS:\n"
+    "        raise SystemExit(f\"--until {until}: no such gem (gems: {', '.join(INPUTS)})\")\n"
+    "    needed: set[str] = set()\n"
+    "    pending = [until]\n"
+    "    while pending:\n"
+    "        gem = pending.pop()\n"
+    "        if gem not in needed:\n"
+    "            needed.add(gem)\n"
+    "            pending.extend(INPUTS[gem])\n"
+    "    return needed\n";
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -237,14 +258,44 @@ static void pipeline_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl,
     module_doc(&b, a, pipeline_title(a, p, pl), pl->description);
     sb_buf_putc(&b, '\n');
     sb_buf_puts(&b, "from __future__ import annotations\n\n");
-    if (inst) sb_buf_puts(&b, "import base64\nimport datetime\nimport decimal\nimport json\nimport math\n");
+    if (inst) sb_buf_puts(&b, "import datetime\nimport decimal\nimport json\nimport math\n");
     sb_buf_puts(&b, "import sys\n");
     if (inst) sb_buf_puts(&b, "import time\n");
     if (inst) sb_buf_puts(&b, "from typing import Any\n");
     sb_buf_puts(&b, inst ? "\nfrom pyspark.sql import DataFrame, SparkSession\n" : "\nfrom pyspark.sql import SparkSession\n");
-    sb_buf_puts(&b, "\nfrom . import gems\nfrom .config import Config, load_config\n\n\n");
+    /* isort leaves one blank line before a statement, two before a def */
+    sb_buf_puts(&b, inst ? "\nfrom . import gems\nfrom .config import Config, load_config\n\n"
+                         : "\nfrom . import gems\nfrom .config import Config, load_config\n\n\n");
     if (inst) {
+        sb_buf_puts(&b, "# The gems each gem reads from, for runs up to one gem (--until).\n");
+        pyx *inputs = pyx_list(a, PX_DICT, 0);
+        for (size_t i = 0; i < pl->norder; i++) {
+            const sb_gem *g = pl->order[i];
+            pyx *from = pyx_list(a, PX_TUPLE, 0);
+            for (size_t k = 0; k < g->ninputs; k++) {
+                const sb_gem *f = g->inputs[k].from;
+                bool seen = false;
+                for (size_t j = 0; j < k && f; j++) seen |= g->inputs[j].from == f;
+                if (f && !seen) pyx_arg(a, from, NULL, pyx_str(a, f->name));
+            }
+            pyx_arg(a, inputs, NULL, pyx_str(a, g->name));
+            pyx_arg(a, inputs, NULL, from);
+        }
+        inputs->magic_comma = inputs->nargs > 0;
+        py_stmt s;
+        py_stmt_init(&s, a);
+        py_name(&s, "INPUTS");
+        py_tok_add(&s, PY_COLON, ":", 0);
+        py_name(&s, "dict[str, tuple[str, ...]]");
+        py_tok_add(&s, PY_EQUAL, "=", 0);
+        py_invisible_open(&s);
+        pyx_emit(&s, inputs);
+        py_invisible_close(&s);
+        py_format_stmt(&b, &s, 0);
+        sb_buf_puts(&b, "\n\n");
         sb_buf_puts(&b, EDGE_FUNCTIONS);
+        sb_buf_puts(&b, "\n\n");
+        sb_buf_puts(&b, UNTIL_FUNCTION);
         sb_buf_puts(&b, "\n\n");
     }
     sb_buf_puts(&b, "def run(spark: SparkSession, config: Config) -> None:\n");
@@ -255,8 +306,19 @@ static void pipeline_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl,
     sb_buf_puts(&b, "    # Expressions follow Spark SQL's non-ANSI semantics (the default before Spark 4).\n"
                     "    spark.conf.set(\"spark.sql.ansi.enabled\", \"false\")\n");
     out_vars v = output_variables(a, pl);
+    if (inst) sb_buf_puts(&b, "    needed = _needed(config.sibyl_until)\n");
+    int depth = inst ? 2 : 1;
     for (size_t i = 0; i < pl->norder; i++) {
         const sb_gem *g = pl->order[i];
+        if (inst) {
+            py_stmt cond;
+            py_stmt_init(&cond, a);
+            py_kw(&cond, "if");
+            pyx *in = pyx_bin(a, "in", pyx_str(a, g->name), pyx_name(a, "needed"));
+            pyx_emit(&cond, pyx_bin(a, "or", pyx_bin(a, "is", pyx_name(a, "needed"), pyx_name(a, "None")), in));
+            py_tok_add(&cond, PY_COLON, ":", 0);
+            py_format_stmt(&b, &cond, 1);
+        }
         /* an output nothing reads is not kept in a variable (unless its
          * edge is reported) */
         bool used = inst;
@@ -293,7 +355,7 @@ static void pipeline_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl,
         }
         py_tok_add(&s, PY_RPAR, ")", 0);
         if (g->noutputs && used) py_invisible_close(&s);
-        py_format_stmt(&b, &s, 1);
+        py_format_stmt(&b, &s, depth);
         if (inst) {
             for (size_t k = 0; k < g->noutputs; k++) {
                 py_stmt e;
@@ -304,7 +366,7 @@ static void pipeline_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl,
                 pyx_arg(a, call, NULL, pyx_name(a, v.names[i][k]));
                 pyx_arg(a, call, NULL, pyx_name(a, "config"));
                 pyx_emit(&e, call);
-                py_format_stmt(&b, &e, 1);
+                py_format_stmt(&b, &e, depth);
             }
         }
     }
@@ -453,6 +515,8 @@ static int config_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl, co
     if (inst) {
         comment_lines(&b, "Rows printed per output in SIBYL-EDGE lines.", 1);
         sb_buf_puts(&b, "    sibyl_sample_rows: int = 20\n");
+        comment_lines(&b, "Run only this gem and the gems upstream of it (--until); empty: all.", 1);
+        sb_buf_puts(&b, "    sibyl_until: str = \"\"\n");
     }
     sb_buf_puts(&b, "\n\n");
     comment_lines(&b, "The Spark type of each variable, for reading values from text.", 0);
@@ -467,6 +531,8 @@ static int config_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl, co
     if (inst) {
         pyx_arg(a, types, NULL, pyx_str(a, "sibyl_sample_rows"));
         pyx_arg(a, types, NULL, pyx_str(a, "int"));
+        pyx_arg(a, types, NULL, pyx_str(a, "sibyl_until"));
+        pyx_arg(a, types, NULL, pyx_str(a, "string"));
     }
     types->magic_comma = true;
     py_stmt_init(&s, a);
@@ -511,7 +577,30 @@ static int config_py(sb_arena *a, const sb_project *p, const sb_pipeline *pl, co
     py_invisible_close(&s);
     py_format_stmt(&b, &s, 0);
     sb_buf_puts(&b, "\n\n");
-    sb_buf_puts(&b, CONFIG_FUNCTIONS);
+    if (inst) {
+        /* The instrumented variant also takes --until GEM. */
+        static const char *const EDITS[][2] = {
+            {"    args = parser.parse_args(argv)\n",
+             "    parser.add_argument(\n"
+             "        \"--until\", metavar=\"GEM\", help=\"run only GEM and the gems upstream of it\"\n"
+             "    )\n"
+             "    args = parser.parse_args(argv)\n"},
+            {"        values.update(CONFIGS[args.config])\n",
+             "        values.update(CONFIGS[args.config])\n"
+             "    if args.until:\n"
+             "        values[\"sibyl_until\"] = args.until\n"},
+        };
+        const char *text = CONFIG_FUNCTIONS;
+        for (size_t i = 0; i < SB_COUNTOF(EDITS); i++) {
+            const char *at = strstr(text, EDITS[i][0]);
+            if (!at) continue;
+            text = sb_arena_printf(a, "%.*s%s%s", (int)(at - text), text, EDITS[i][1],
+                                   at + strlen(EDITS[i][0]));
+        }
+        sb_buf_puts(&b, text);
+    } else {
+        sb_buf_puts(&b, CONFIG_FUNCTIONS);
+    }
     add_buf(a, out, sb_arena_printf(a, "%s/config.py", dir), &b);
     return rc;
 }

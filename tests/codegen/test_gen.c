@@ -195,13 +195,19 @@ static void test_instrumented(void **state)
     const char *py = file(&r, "orders/src/orders/pipeline.py");
     contains(py, "def _edge(gem: str, port: str, df: DataFrame, config: Config) -> None:");
     contains(py, "print(\"SIBYL-EDGE \" + json.dumps(record, separators=(\",\", \":\")), flush=True)");
-    contains(py, "    _edge(\"split\", \"high\", split_high, config)\n"
-                 "    _edge(\"split\", \"low\", split_low, config)\n");
+    contains(py, "        _edge(\"split\", \"high\", split_high, config)\n"
+                 "        _edge(\"split\", \"low\", split_low, config)\n");
+    /* --until GEM runs that gem and what it reads from */
+    contains(py, "    needed = _needed(config.sibyl_until)\n"
+                 "    if needed is None or \"orders\" in needed:\n");
+    contains(py, "    \"custom\": (\"split\",),\n");
     /* every output is kept for its edge */
-    contains(py, "    custom = gems.custom(spark, config, split_high)\n");
+    contains(py, "        custom = gems.custom(spark, config, split_high)\n");
     assert_null(strstr(py, "sparkContext"));
     assert_null(strstr(py, ".rdd"));
     contains(file(&r, "orders/src/orders/config.py"), "    sibyl_sample_rows: int = 20\n");
+    contains(file(&r, "orders/src/orders/config.py"), "    sibyl_until: str = \"\"\n");
+    contains(file(&r, "orders/src/orders/config.py"), "        values[\"sibyl_until\"] = args.until\n");
     sb_arena_free(r.a);
 }
 
