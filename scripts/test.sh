@@ -6,6 +6,7 @@
 # of every fuzz target.
 #   FUZZ_SECONDS=600 scripts/test.sh   for longer fuzzing
 #   SIBYL_SKIP_SPARK=1 scripts/test.sh skip the suites that run real Spark
+# (Java and pyspark 3.5 / 4 come from scripts/spark-env.sh and spark-env-4.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -24,6 +25,8 @@ echo "== example projects are canonical"
 build/sibyl fmt --check examples/*/
 
 if [ "${SIBYL_SKIP_SPARK:-0}" != 1 ]; then
+  echo "== real Spark: goldens current, generated code against them (pyspark 3.5 and 4), function conformance"
+  SPARK4=1 SIBYL=$PWD/build/sibyl bash tests/spark/run_all.sh
   echo "== real Spark: the spark, livy and databricks fabrics (stand-ins run on local Spark)"
   bash tests/fabric/run_spark.sh build
   bash tests/fabric/run_livy.sh build
