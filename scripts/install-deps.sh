@@ -12,6 +12,7 @@ packages=(
   postgresql                                      # PostgreSQL server for the store tests
   clang libclang-rt-14-dev                        # libFuzzer targets
   python3 python3-venv                            # Spark harness and test tools
+  openssl                                         # certificates for the HTTPS test
 )
 
 missing=()

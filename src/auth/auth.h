@@ -10,7 +10,9 @@
  *               session cookies "<tenant>.<secret>".
  *   sealing     credentials at rest: XChaCha20-Poly1305 under a master key
  *               from SIBYL_MASTER_KEY or a 0600 key file; every ciphertext
- *               is stored with the id of the key that sealed it.
+ *               is stored with the id of the key that sealed it, so that a
+ *               rotation can re-encrypt what older keys sealed while the
+ *               servers keep running (keyring.c, reseal.c).
  *   bootstrap   the first start creates a tenant, a team and an admin.
  *   lockout     the policy for failed sign-ins (kept in the store, so that
  *               several server processes agree).
@@ -62,26 +64,105 @@ const char *sb_auth_scopes_format(sb_arena *a, unsigned scopes);
 
 /* ---- sealing secrets at rest ------------------------------------------- */
 
-typedef struct sb_auth_keyring {
+/* A keyring holds the current key, which seals everything new, and the
+ * previous keys, which still open what they sealed until every credential
+ * has been re-encrypted (sb_auth_reseal) and they are retired. */
+#define SB_AUTH_MAX_KEYS 16
+
+typedef struct sb_auth_key {
     unsigned char key[32];
-    char key_id[17]; /* hex of the first 8 bytes of BLAKE2b(key): names the key, reveals nothing */
+    char id[17]; /* hex of the first 8 bytes of BLAKE2b(key): names the key, reveals nothing */
+} sb_auth_key;
+
+typedef struct sb_auth_keyring {
+    sb_auth_key keys[SB_AUTH_MAX_KEYS]; /* [0] is the current key, then older ones, newest first */
+    size_t nkeys;
+    /* Where the keys came from: the key file (its path, and its identity
+     * when read, to notice a rotation by another process), or
+     * SIBYL_MASTER_KEY (path empty). */
+    char path[1024];
+    int64_t file_dev, file_ino, file_size, file_mtime_ns;
 } sb_auth_keyring;
 
-/* Load the master key: SIBYL_MASTER_KEY (64 hex digits or base64 of 32
- * bytes) when set, else DATA_DIR/master.key, created with mode 0600 when
- * missing. A key file readable by others is refused. On failure returns -1
- * with one sentence in `err`. */
+/* Load the keys: SIBYL_MASTER_KEY when set (one or more keys separated by
+ * commas or white space, each 64 hex digits or base64 of 32 bytes; the
+ * first is current), else DATA_DIR/master.key (one key per line, the first
+ * current; lines starting with '#' are comments), created with one new key
+ * and mode 0600 when missing. A key file readable by others is refused. On
+ * failure returns -1 with one sentence in `err`. */
 int sb_auth_keyring_load(sb_auth_keyring *k, const char *data_dir, sb_buf *err);
-/* Wipe the key from memory. */
+/* Wipe the keys from memory. */
 void sb_auth_keyring_clear(sb_auth_keyring *k);
-/* Seal plaintext (nonce || ciphertext, bound to the key id and `context`,
- * e.g. "fabric:12" so that a ciphertext cannot be moved to another row). */
+/* The id of the current key. */
+const char *sb_auth_keyring_current(const sb_auth_keyring *k);
+/* Does the keyring hold the key with this id? */
+bool sb_auth_keyring_has(const sb_auth_keyring *k, const char *key_id);
+/* Did the key file change since `k` was read (a rotation elsewhere)? Then
+ * read it again into `k`. Returns 1 when reloaded, 0 when unchanged or the
+ * keys come from the environment, -1 (k untouched, message in err) when the
+ * new file cannot be read. */
+int sb_auth_keyring_refresh(sb_auth_keyring *k, sb_buf *err);
+/* Put a new random key in front of the key file's keys: it becomes current,
+ * the others stay to open what they sealed. The file is rewritten
+ * atomically (mode 0600) under a lock, after reading it again, so that two
+ * rotations at once cannot lose a key. Refused (-1) when the keys come from
+ * SIBYL_MASTER_KEY. On success `k` holds the new keyring. */
+int sb_auth_keyring_rotate(sb_auth_keyring *k, sb_buf *err);
+/* Remove previous keys (never the current one) from the key file, under the
+ * same lock. Ids the file does not hold are ignored; *removed (may be NULL)
+ * receives how many went. The caller makes sure nothing sealed with them
+ * remains (sb_auth_key_usage). */
+int sb_auth_keyring_retire(sb_auth_keyring *k, const char *const *ids, size_t n, size_t *removed,
+                           sb_buf *err);
+
+/* Seal plaintext under the current key (nonce || ciphertext, bound to the
+ * key id and `context`, e.g. sb_auth_credential_context, so that a
+ * ciphertext cannot be moved to another row). */
 void sb_auth_seal(const sb_auth_keyring *k, sb_arena *a, const char *context,
                   const void *plain, size_t len, unsigned char **out, size_t *out_len);
-/* Open; -1 when the key id differs or the ciphertext was tampered with.
- * The plaintext is NUL-terminated. */
+/* Open with the key named `key_id`, current or previous; -1 when the
+ * keyring lacks that key or the ciphertext was tampered with. The plaintext
+ * is NUL-terminated. */
 int sb_auth_open(const sb_auth_keyring *k, sb_arena *a, const char *context, const char *key_id,
                  const unsigned char *ct, size_t ct_len, char **plain, size_t *plain_len);
+
+/* ---- credentials at rest ------------------------------------------------ */
+
+/* The sealing context of a user's credential: its tenant, user and what it
+ * is for (a fabric, or a Git host), so that a sealed secret copied onto
+ * another user's or another fabric's row does not open. */
+char *sb_auth_credential_context(sb_arena *a, int64_t tenant_id, const sb_store_credential *c);
+
+typedef struct sb_auth_reseal_stats {
+    int64_t tenants;    /* tenants visited */
+    int64_t resealed;   /* credentials re-encrypted under the current key */
+    int64_t unreadable; /* sealed with a key the keyring lacks, or damaged: left as they are */
+    int64_t raced;      /* changed by their owner meanwhile (and so sealed afresh) */
+} sb_auth_reseal_stats;
+
+/* Re-encrypt every credential of every tenant that is not sealed under the
+ * keyring's current key, `batch` credentials per write transaction (0: 100)
+ * so that servers keep serving between batches. A credential its owner
+ * changes meanwhile is left to its new sealing. Returns 0, or a store
+ * status with one sentence in `err`; the stats count what was done either
+ * way. */
+int sb_auth_reseal(sb_store *s, const sb_auth_keyring *k, size_t batch,
+                   sb_auth_reseal_stats *stats, sb_buf *err);
+
+/* How many credentials each key sealed, across all tenants. */
+typedef struct sb_auth_key_usage {
+    const char *key_id;
+    int64_t credentials;
+    bool known; /* the keyring holds this key */
+} sb_auth_key_usage;
+
+/* Count credentials by key id (sb_auth_key_usage* items in `a`, the
+ * keyring's keys first, in keyring order, even when unused). *unreadable
+ * counts those sealed with a key the keyring lacks and, with `verify`
+ * (which opens every credential), those that do not open. Returns 0 or a
+ * store status (message in err). */
+int sb_auth_key_usage_list(sb_store *s, sb_arena *a, const sb_auth_keyring *k, bool verify,
+                           sb_vec *usage, int64_t *unreadable, sb_buf *err);
 
 /* ---- sign-in policy ---------------------------------------------------- */
 

@@ -34,15 +34,15 @@ sb_auth_login_result sb_auth_login(sb_store *s, sb_arena *a, const sb_auth_polic
     if (u.locked_until > now_ms) return SB_LOGIN_LOCKED;
     bool ok = !u.disabled && u.password_hash && sb_auth_password_verify(u.password_hash, password);
 
-    int64_t failed = ok ? 0 : u.failed_logins + 1;
-    int64_t locked = 0;
-    if (!ok && failed >= pol->max_failed_logins) {
-        locked = now_ms + pol->lockout_ms;
-        failed = 0;
-    }
+    /* A failure is counted by the store, not from the row read above:
+     * attempts verified at the same time, here or in another process,
+     * must all count towards the lock. */
+    bool locked = false;
     if (sb_store_begin(s, a, tenant_id, 0, SB_STORE_WRITE, &tx) != SB_STORE_OK)
         return SB_LOGIN_ERROR;
-    rc = sb_store_user_record_login(tx, u.id, ok, failed, locked);
+    rc = ok ? sb_store_user_record_login(tx, u.id, true, 0, 0)
+            : sb_store_user_login_failed(tx, u.id, pol->max_failed_logins,
+                                         now_ms + pol->lockout_ms, &locked);
     if (rc == SB_STORE_OK && locked) {
         int64_t n;
         rc = sb_store_session_delete_user(tx, u.id, &n);

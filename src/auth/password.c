@@ -40,7 +40,9 @@ bool sb_auth_password_verify(const char *encoded, const char *password)
 
 bool sb_auth_password_ok(const char *password, const char **why)
 {
-    size_t n = password ? strlen(password) : 0;
+    /* Characters, not bytes: "pässwört" has eight. */
+    size_t n = 0;
+    for (const char *p = password; p && *p; p++) n += ((unsigned char)*p & 0xC0) != 0x80;
     if (n < 8) {
         *why = "a password needs at least 8 characters";
         return false;

@@ -565,6 +565,19 @@ void sb_json_write_string(sb_buf *out, const char *s, size_t len)
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (i + n <= len && sb_utf8_valid_prefix(s + i, n) == n) {
+                i += n - 1;
+                continue;
+            }
+            /* JSON is UTF-8: bytes that are not (a URL path or a header
+             * echoed in a message) become U+FFFD. */
+            sb_buf_add(out, s + run, i - run);
+            sb_buf_puts(out, "\xef\xbf\xbd");
+            run = i + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         sb_buf_add(out, s + run, i - run);
         run = i + 1;

@@ -21,6 +21,9 @@ extern const sb_command sb_cmd_schema;
 extern const sb_command sb_cmd_fmt;
 extern const sb_command sb_cmd_gen;
 extern const sb_command sb_cmd_serve;
+extern const sb_command sb_cmd_user;
+extern const sb_command sb_cmd_token;
+extern const sb_command sb_cmd_key;
 extern const sb_command sb_cmd_help;
 
 const sb_command *sb_cli_find(const char *name);

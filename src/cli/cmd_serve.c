@@ -66,6 +66,19 @@ static int read_config(const char *path, sb_arena *a, sb_server_config *c, const
         else if (strcmp(m->key, "secure_cookies") == 0 && boolean)
             c->secure_cookies = v->u.boolean;
         else if (strcmp(m->key, "access_log") == 0 && boolean) c->access_log = v->u.boolean;
+        else if (strcmp(m->key, "run_workers") == 0 && num && v->u.number.value >= 1)
+            c->run_workers = (unsigned)v->u.number.value;
+        else if (strcmp(m->key, "runs_per_tenant") == 0 && num && v->u.number.value >= 1)
+            c->runs_per_tenant = (unsigned)v->u.number.value;
+        else if (strcmp(m->key, "runs_per_user") == 0 && num && v->u.number.value >= 1)
+            c->runs_per_user = (unsigned)v->u.number.value;
+        else if (strcmp(m->key, "run_sample_rows") == 0 && num && v->u.number.value >= 0 &&
+                 v->u.number.value <= 100000)
+            c->run_sample_rows = (unsigned)v->u.number.value;
+        else if (strcmp(m->key, "run_sample_bytes") == 0 && num && v->u.number.value >= 0)
+            c->run_sample_bytes = (size_t)v->u.number.value;
+        else if (strcmp(m->key, "fabric_idle_timeout") == 0 && num && v->u.number.value >= 0)
+            c->fabric_idle_s = (unsigned)v->u.number.value;
         else {
             fprintf(stderr, "sibyl serve: %s:%u:%u: unknown or mistyped setting `%s`\n", path,
                     m->line, m->col, m->key);
@@ -113,6 +126,12 @@ static int run_serve(int argc, char **argv)
         else if (strcmp(arg, "--tls-key") == 0 && has) cfg.tls_key = argv[++i];
         else if (strcmp(arg, "--insecure-cookies") == 0) cfg.secure_cookies = false;
         else if (strcmp(arg, "--no-access-log") == 0) cfg.access_log = false;
+        else if (strcmp(arg, "--run-workers") == 0 && has)
+            cfg.run_workers = (unsigned)atoi(argv[++i]);
+        else if (strcmp(arg, "--runs-per-tenant") == 0 && has)
+            cfg.runs_per_tenant = (unsigned)atoi(argv[++i]);
+        else if (strcmp(arg, "--runs-per-user") == 0 && has)
+            cfg.runs_per_user = (unsigned)atoi(argv[++i]);
         else {
             sb_arena_free(a);
             return sb_cli_usage_error(&sb_cmd_serve, "unknown option or missing value: '%s'",
@@ -125,11 +144,20 @@ static int run_serve(int argc, char **argv)
         sb_arena_free(a);
         return sb_cli_usage_error(&sb_cmd_serve, "--listen wants HOST:PORT, not '%s'", listen);
     }
+    if (cfg.run_workers == 0 || cfg.runs_per_tenant == 0 || cfg.runs_per_user == 0) {
+        sb_arena_free(a);
+        return sb_cli_usage_error(&sb_cmd_serve,
+                                  "--run-workers, --runs-per-tenant and --runs-per-user must be "
+                                  "positive");
+    }
     if (cfg.max_body == 0 || cfg.threads == 0 || cfg.timeout_s == 0) {
         sb_arena_free(a);
         return sb_cli_usage_error(&sb_cmd_serve, "--max-body, --threads and --timeout must be positive");
     }
     if (ntenants == 0) tenants[ntenants++] = "default";
+    /* The first tenant's administrators also administer the installation
+     * (the master keys, /api/v1/admin/...). */
+    cfg.operator_tenant = tenants[0];
     if (sb_auth_init() != 0) {
         fprintf(stderr, "sibyl serve: libsodium failed to initialise\n");
         sb_arena_free(a);
@@ -220,7 +248,8 @@ const sb_command sb_cmd_serve = {
     .summary = "Run the HTTP/JSON API server",
     .usage = "sibyl serve [--data DIR] [--listen HOST:PORT] [--config FILE] [--store URL]\n"
              "                   [--tenant SLUG]... [--insecure-cookies] [--threads N]\n"
-             "                   [--max-body BYTES] [--timeout SECONDS] [--tls-cert PEM --tls-key PEM]",
+             "                   [--max-body BYTES] [--timeout SECONDS] [--tls-cert PEM --tls-key PEM]\n"
+             "                   [--run-workers N] [--runs-per-tenant N] [--runs-per-user N]",
     .help = "Serves the API described in docs/api.md (and at /api/v1/openapi.json).\n\n"
             "The embedded default keeps everything in DIR (default: $SIBYL_DATA or\n"
             "./sibyl-data): the SQLite database sibyl.db and the master key master.key\n"
@@ -228,16 +257,25 @@ const sb_command sb_cmd_serve = {
             "--store postgresql://... uses PostgreSQL instead.\n\n"
             "The first start creates the tenant `default` (or each --tenant SLUG) with a\n"
             "team `default` and an administrator `admin` whose password is\n"
-            "SIBYL_ADMIN_PASSWORD, or generated and printed once.\n\n"
+            "SIBYL_ADMIN_PASSWORD, or generated and printed once. The administrators of the\n"
+            "first tenant also administer the installation: the master keys\n"
+            "(/api/v1/admin/keys; `sibyl key` does the same from the command line).\n\n"
             "Options:\n"
             "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0: any)\n"
             "  --config FILE        JSON settings: data, listen, store, max_body, timeout,\n"
-            "                       threads, secure_cookies, access_log, tls_cert, tls_key\n"
+            "                       threads, secure_cookies, access_log, tls_cert, tls_key,\n"
+            "                       run_workers, runs_per_tenant, runs_per_user,\n"
+            "                       run_sample_rows, run_sample_bytes, fabric_idle_timeout\n"
             "  --insecure-cookies   leave the Secure attribute off cookies (plain-HTTP localhost)\n"
             "  --max-body BYTES     largest request body (default 4194304); larger gets 413\n"
-            "  --timeout SECONDS    drop connections idle this long (default 30)\n"
-            "  --no-access-log      no per-request JSON lines on stderr\n\n"
-            "SIGTERM or SIGINT stops the server gracefully: it stops accepting, lets\n"
-            "requests in flight finish, and marks its runs interrupted.\n",
+            "  --timeout SECONDS    drop connections idle this long, and requests that take\n"
+            "                       longer to arrive (default 30)\n"
+            "  --no-access-log      no per-request JSON lines on stderr\n"
+            "  --run-workers N      pipeline runs executing at once (default 4); more wait queued\n"
+            "  --runs-per-tenant N  runs queued or running per tenant (default 8); more get 429\n"
+            "  --runs-per-user N    runs queued or running per user (default 2); more get 429\n\n"
+            "SIGTERM or SIGINT stops the server gracefully: it stops accepting, cancels\n"
+            "the runs in flight, lets requests in flight finish, and marks its runs\n"
+            "interrupted.\n",
     .run = run_serve,
 };

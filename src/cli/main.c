@@ -15,6 +15,9 @@ static const sb_command *const commands[] = {
     &sb_cmd_fmt,
     &sb_cmd_gen,
     &sb_cmd_serve,
+    &sb_cmd_user,
+    &sb_cmd_token,
+    &sb_cmd_key,
     &sb_cmd_help,
 };
 

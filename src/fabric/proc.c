@@ -82,6 +82,12 @@ pid_t sb_fabric_spawn(const char *const *argv, const char *const *env, const cha
         setpgid(0, 0);
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        /* A server blocks its stop signals in every thread (to take them
+         * with sigwait); the child must not inherit that mask, or SIGINT,
+         * which cancels a run, would never reach Python. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         int devnull = open("/dev/null", O_RDWR);
         int in = in_fd >= 0 ? in_fd : devnull, out = out_fd >= 0 ? out_fd : devnull;
         /* Move the extra descriptor out of the way before the dup2s. */

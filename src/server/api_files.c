@@ -65,26 +65,21 @@ static void parse_one(sb_arena *a, sb_project *p, sb_store_file_kind k, const ch
     if (item) *item = it;
 }
 
-/* Build the project from the store as sb_project_load builds it from a
- * directory. `draft`, when set, replaces the stored text of pipeline
- * `draft_name` (validation of unsaved edits). */
-static sb_project *load_project(sb_req *r, sb_store_tx *tx, const sb_store_project *sp,
-                                const char *draft_name, const char *draft, size_t draft_len,
-                                sb_diags *d)
+sb_project *sb_api_project_from_files(sb_arena *a, const char *name, const char *manifest,
+                                      const sb_vec *files, const char *draft_name,
+                                      const char *draft, size_t draft_len, sb_diags *d)
 {
-    sb_project *p = sb_project_new(r->a, sp->name);
-    const char *m = sp->manifest ? sp->manifest : "{}";
-    if (sb_project_parse_manifest(r->a, p, "sibyl.json", m, strlen(m), d) != 0) return p;
-    sb_vec files = {0};
-    if (sb_store_file_list(tx, sp->id, -1, true, &files) != SB_STORE_OK) return NULL;
+    sb_project *p = sb_project_new(a, name);
+    const char *m = manifest ? manifest : "{}";
+    if (sb_project_parse_manifest(a, p, "sibyl.json", m, strlen(m), d) != 0) return p;
     bool draft_used = false;
     sb_vec by_kind[4] = {{0}};
     /* The loader's order: datasets, configs, subgraphs, then pipelines. */
     static const sb_store_file_kind order[] = {SB_FILE_DATASET, SB_FILE_CONFIG, SB_FILE_SUBGRAPH,
                                                SB_FILE_PIPELINE};
     for (size_t o = 0; o < SB_COUNTOF(order); o++) {
-        for (size_t i = 0; i < files.len; i++) {
-            const sb_store_file *f = files.items[i];
+        for (size_t i = 0; i < files->len; i++) {
+            const sb_store_file *f = files->items[i];
             if (f->kind != order[o]) continue;
             const char *text = f->content;
             size_t len = f->content_len;
@@ -92,13 +87,13 @@ static sb_project *load_project(sb_req *r, sb_store_tx *tx, const sb_store_proje
                 text = draft, len = draft_len, draft_used = true;
             }
             void *item = NULL;
-            parse_one(r->a, p, f->kind, f->name, text, len, d, &item);
-            if (item) sb_vec_push(r->a, &by_kind[f->kind], item);
+            parse_one(a, p, f->kind, f->name, text, len, d, &item);
+            if (item) sb_vec_push(a, &by_kind[f->kind], item);
         }
         if (order[o] == SB_FILE_PIPELINE && draft && !draft_used) {
             void *item = NULL;
-            parse_one(r->a, p, SB_FILE_PIPELINE, draft_name, draft, draft_len, d, &item);
-            if (item) sb_vec_push(r->a, &by_kind[SB_FILE_PIPELINE], item);
+            parse_one(a, p, SB_FILE_PIPELINE, draft_name, draft, draft_len, d, &item);
+            if (item) sb_vec_push(a, &by_kind[SB_FILE_PIPELINE], item);
         }
     }
     p->pipelines = (sb_pipeline **)by_kind[SB_FILE_PIPELINE].items;
@@ -109,8 +104,21 @@ static sb_project *load_project(sb_req *r, sb_store_tx *tx, const sb_store_proje
     p->nconfigs = by_kind[SB_FILE_CONFIG].len;
     p->subgraphs = (sb_pipeline **)by_kind[SB_FILE_SUBGRAPH].items;
     p->nsubgraphs = by_kind[SB_FILE_SUBGRAPH].len;
-    sb_project_resolve(r->a, p, d);
+    sb_project_resolve(a, p, d);
     return p;
+}
+
+/* Build the project from the store as sb_project_load builds it from a
+ * directory. `draft`, when set, replaces the stored text of pipeline
+ * `draft_name` (validation of unsaved edits). */
+static sb_project *load_project(sb_req *r, sb_store_tx *tx, const sb_store_project *sp,
+                                const char *draft_name, const char *draft, size_t draft_len,
+                                sb_diags *d)
+{
+    sb_vec files = {0};
+    if (sb_store_file_list(tx, sp->id, -1, true, &files) != SB_STORE_OK) return NULL;
+    return sb_api_project_from_files(r->a, sp->name, sp->manifest, &files, draft_name, draft,
+                                     draft_len, d);
 }
 
 void sb_api_file_list(sb_req *r)

@@ -66,6 +66,7 @@ void sb_api_metrics(sb_req *r)
                   "# TYPE sibyl_start_time_seconds gauge\n"
                   "sibyl_start_time_seconds %.3f\n",
                   (double)s->started_ms / 1000.0);
+    sb_runs_metrics(s, o);
 }
 
 void sb_api_openapi(sb_req *r)

@@ -72,6 +72,139 @@ static void close_stores(void)
     pthread_mutex_unlock(&stores_mu);
 }
 
+/* ---- requests that arrive too slowly ------------------------------------- */
+
+/* libmicrohttpd drops a connection only after `timeout` seconds without a
+ * byte, so a client sending its headers or body a byte a second would hold
+ * its connection (and a share of the connection limit) for ever. Every
+ * connection therefore has `timeout` seconds to deliver a whole request,
+ * counted from its opening or from the end of its previous request; a
+ * watchdog thread shuts down the socket of one that overruns, and
+ * libmicrohttpd closes it as if the client had gone. Answering has no such
+ * limit (an event stream lasts as long as its run). */
+
+typedef struct conn_watch {
+    struct conn_watch *prev, *next;
+    MHD_socket fd;
+    int64_t deadline_ms; /* monotonic; 0 while a request is being answered */
+} conn_watch;
+
+struct sb_watchdog {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    conn_watch *head;
+    int64_t limit_ms;
+    bool stop;
+    pthread_t thread;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void *watchdog_main(void *arg)
+{
+    struct sb_watchdog *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        int64_t now = mono_ms();
+        /* The socket stays open while its entry is listed: libmicrohttpd
+         * reports a connection closed (and unlists it under this mutex)
+         * before it closes the socket. */
+        for (conn_watch *cw = w->head; cw; cw = cw->next)
+            if (cw->deadline_ms && now > cw->deadline_ms && cw->fd != MHD_INVALID_SOCKET) {
+                shutdown(cw->fd, SHUT_RDWR);
+                cw->deadline_ms = 0;
+            }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&w->cv, &w->mu, &until);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static struct sb_watchdog *watchdog_start(unsigned timeout_s)
+{
+    struct sb_watchdog *w = sb_xcalloc(1, sizeof *w);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&w->mu, NULL);
+    w->limit_ms = (int64_t)timeout_s * 1000;
+    if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* After the daemon stopped: every connection is closed and unlisted. */
+static void watchdog_stop(struct sb_watchdog *w)
+{
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct sb_watchdog *w = ((sb_server *)cls)->watchdog;
+    if (!w) return;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_watch *cw = sb_xcalloc(1, sizeof *cw);
+        cw->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+        cw->deadline_ms = mono_ms() + w->limit_ms;
+        pthread_mutex_lock(&w->mu);
+        cw->next = w->head;
+        if (w->head) w->head->prev = cw;
+        w->head = cw;
+        pthread_mutex_unlock(&w->mu);
+        *socket_context = cw;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn_watch *cw = *socket_context;
+        pthread_mutex_lock(&w->mu);
+        if (cw->prev) cw->prev->next = cw->next;
+        else w->head = cw->next;
+        if (cw->next) cw->next->prev = cw->prev;
+        pthread_mutex_unlock(&w->mu);
+        free(cw);
+        *socket_context = NULL;
+    }
+}
+
+/* A request is complete and being answered (no deadline), or answered
+ * (the next one has `timeout` seconds to arrive). */
+static void watch_request(sb_server *s, struct MHD_Connection *c, bool answering)
+{
+    struct sb_watchdog *w = s->watchdog;
+    const union MHD_ConnectionInfo *ci =
+        w ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    conn_watch *cw = ci ? ci->socket_context : NULL;
+    if (!cw) return;
+    pthread_mutex_lock(&w->mu);
+    cw->deadline_ms = answering ? 0 : mono_ms() + w->limit_ms;
+    pthread_mutex_unlock(&w->mu);
+}
+
 /* ---- logs and counters ----------------------------------------------------- */
 
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -137,11 +270,13 @@ static void dispatch(sb_req *r)
     const sb_route *rt = sb_route_match(r, r->method, r->path, &mismatch);
     if (!rt && strcmp(r->method, "HEAD") == 0) rt = sb_route_match(r, "GET", r->path, &mismatch);
     if (!rt) {
-        if (mismatch)
+        if (mismatch) {
+            sb_req_add_header(r, "Allow", sb_route_allow(r->a, r->path));
             sb_req_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method,
                          r->path);
-        else
+        } else {
             sb_req_error(r, 404, "not_found", "no such endpoint: %s", r->path);
+        }
         return;
     }
     r->route = rt->pattern;
@@ -155,9 +290,21 @@ static void dispatch(sb_req *r)
 
 static enum MHD_Result respond(struct MHD_Connection *c, sb_server *s, sb_req *r)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
-                                        MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp;
+    if (r->stream.read) {
+        /* A streamed body (run events): libmicrohttpd asks for it piece by
+         * piece and frees the stream with the response. */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, r->stream.read,
+                                                 r->stream.cls, r->stream.free);
+        if (!resp) {
+            r->stream.free(r->stream.cls);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    } else {
+        resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
+                                               MHD_RESPMEM_MUST_COPY);
+    }
     if (!resp) return MHD_NO;
     if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -200,6 +347,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             sb_req_error(&r, 413, "too_large", "the request body is larger than %zu bytes",
                          s->cfg.max_body);
             ctx->answered = true;
+            watch_request(s, c, true);
             finish(s, c, ctx, &r);
             enum MHD_Result ok = respond(c, s, &r);
             sb_buf_free(&r.out);
@@ -221,6 +369,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (ctx->answered) return MHD_YES;
     ctx->answered = true;
+    watch_request(s, c, true);
     sb_req r = {.srv = s,
                 .a = ctx->a,
                 .conn = c,
@@ -250,6 +399,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     sb_server *s = cls;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
+    watch_request(s, c, false);
     sb_buf_free(&ctx->body);
     sb_arena_free(ctx->a);
     free(ctx);
@@ -276,6 +426,12 @@ void sb_server_config_defaults(sb_server_config *c)
     c->secure_cookies = true;
     c->access_log = true;
     sb_auth_policy_defaults(&c->policy);
+    c->run_workers = 4;
+    c->runs_per_tenant = 8;
+    c->runs_per_user = 2;
+    c->run_sample_rows = 200;
+    c->run_sample_bytes = 8u << 20;
+    c->fabric_idle_s = 300;
 }
 
 sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *keys, sb_buf *err)
@@ -283,6 +439,7 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
     sb_server *s = sb_xcalloc(1, sizeof *s);
     s->cfg = *cfg;
     s->keys = keys;
+    sb_server_keys_init(s, keys);
     s->started_ms = sb_auth_now_ms();
     char host[256];
     if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "sibyl");
@@ -294,7 +451,7 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const char *h = cfg->host && *cfg->host ? cfg->host : "127.0.0.1";
     if (strcmp(h, "localhost") == 0) h = "127.0.0.1";
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
@@ -329,14 +486,23 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
         }
         flags |= MHD_USE_TLS;
     }
+    if (!sb_runs_init(s, err)) {
+        free(cert);
+        free(key);
+        sb_server_keys_free(s);
+        free(s);
+        return NULL;
+    }
     unsigned threads = cfg->threads ? cfg->threads : 1;
     struct MHD_OptionItem tls_opts[] = {
         {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
         {key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
         {MHD_OPTION_END, 0, NULL},
     };
+    s->watchdog = watchdog_start(cfg->timeout_s ? cfg->timeout_s : 30);
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u,
@@ -348,6 +514,10 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
     free(key);
     if (!s->daemon) {
         sb_buf_printf(err, "cannot listen on %s:%d (in use, or not permitted)", h, cfg->port);
+        watchdog_stop(s->watchdog);
+        sb_runs_shutdown(s);
+        sb_runs_free(s);
+        sb_server_keys_free(s);
         free(s);
         return NULL;
     }
@@ -397,14 +567,22 @@ void sb_server_stop(sb_server *s, int grace_ms)
     atomic_store(&s->stopping, true);
     /* Stop accepting; connections already open finish what they started. */
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    /* Runs in flight are cancelled and event streams end, so that the
+     * connections they hold close with the others. */
+    sb_runs_shutdown(s);
     int waited = 0;
     while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
         usleep(10 * 1000);
         waited += 10;
     }
     MHD_stop_daemon(s->daemon);
+    watchdog_stop(s->watchdog);
     if (fd != MHD_INVALID_SOCKET) close(fd);
+    /* The workers record their runs as interrupted; what never started is
+     * marked below. */
+    sb_runs_free(s);
     interrupt_runs(s);
     close_stores();
+    sb_server_keys_free(s);
     free(s);
 }

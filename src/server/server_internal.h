@@ -8,11 +8,24 @@
 #include "base/json.h"
 #include "server/server.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 typedef struct sb_header {
     const char *name, *value;
 } sb_header;
+
+/* A response body produced piece by piece (libmicrohttpd's content reader):
+ * `read` copies at most `max` bytes into `buf` and returns how many, 0 after
+ * suspending the connection until there is more (it is resumed then), or
+ * -1 at the end. `free` releases `cls` once the connection is done with it,
+ * also when the response could not be sent. */
+typedef struct sb_req_stream {
+    ssize_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*free)(void *cls);
+    void *cls;
+} sb_req_stream;
 
 /* Who is calling: established by a session cookie or an API token. */
 typedef struct sb_principal {
@@ -42,6 +55,7 @@ typedef struct sb_req {
     const char *content_type;
     sb_header headers[8];
     size_t nheaders;
+    sb_req_stream stream; /* set: the body is streamed (Server-Sent Events) */
 } sb_req;
 
 typedef void (*sb_handler)(sb_req *r);
@@ -66,6 +80,8 @@ const sb_route *sb_route_match(sb_req *r, const char *method, const char *path,
 /* Match one pattern against one path (exported for tests). Up to 4 parameters. */
 bool sb_route_match_pattern(sb_arena *a, const char *pattern, const char *path,
                             const char **params, size_t *nparams);
+/* The methods `path` answers to, for a 405's Allow header: "GET, HEAD, POST". */
+const char *sb_route_allow(sb_arena *a, const char *path);
 
 struct sb_server {
     sb_server_config cfg;
@@ -73,6 +89,13 @@ struct sb_server {
     void *daemon;
     int port;
     const char *owner; /* this process in run records: host:pid */
+    struct sb_runs *runs; /* interactive runs in this process (runs.c) */
+    struct sb_watchdog *watchdog; /* cuts off requests that arrive too slowly (http.c) */
+    /* The keys that seal credentials: a copy of `keys` that follows key
+     * rotations (secrets.c). Go through sb_server_seal_credential and
+     * sb_server_fabric_secret rather than `keys`, which may be stale. */
+    sb_auth_keyring live_keys;
+    pthread_rwlock_t keys_mu;
     atomic_long in_flight;
     atomic_bool stopping;
     /* metrics */
@@ -171,12 +194,168 @@ void sb_api_file_delete(sb_req *r);
 void sb_api_pipeline_validate(sb_req *r);
 void sb_api_pipeline_schema(sb_req *r);
 
+void sb_api_pipeline_code(sb_req *r);
+void sb_api_run_start(sb_req *r);
+void sb_api_run_list(sb_req *r);
+void sb_api_run_get(sb_req *r);
+void sb_api_run_cancel(sb_req *r);
+void sb_api_run_events(sb_req *r);
+
+/* A project as sb_project_load builds it from a directory, from its
+ * manifest and its files (sb_store_file* with content). `draft`, when set,
+ * replaces the text of pipeline `draft_name`. Everything lives in `a`. */
+struct sb_project *sb_api_project_from_files(sb_arena *a, const char *name,
+                                             const char *manifest, const sb_vec *files,
+                                             const char *draft_name, const char *draft,
+                                             size_t draft_len, sb_diags *d);
+
 sb_json *sb_api_user_json(sb_arena *a, const sb_store_user *u);
 sb_json *sb_api_project_json(sb_arena *a, const sb_store_project *p);
 /* A project the caller may use with at least `role`: false after answering
  * 404 (missing, or no role at all on its team) or 403 (a lower role). */
 bool sb_api_project_access(sb_req *r, sb_store_tx *tx, int64_t id, sb_store_role role,
                            sb_store_project *out);
+
+/* ---- interactive runs (runs.c) ------------------------------------------ */
+
+/* Everything a run needs, copied when it is submitted: the project as it
+ * was when the run was asked for (the files at the versions recorded in
+ * the run), the fabric's definition and the caller's secret for it. */
+typedef struct sb_run_spec {
+    int64_t tenant_id, user_id, team_id, project_id, run_id, run_version;
+    const char *project_name, *manifest;
+    const sb_vec *files; /* sb_store_file* with content */
+    const char *pipeline;
+    const char *config;  /* configuration instance, or NULL */
+    const char *until;   /* the run stops at this gem (files hold the cut-down pipeline) */
+    int sample_rows;     /* rows per edge */
+    const char *const *conf; /* NAME=VALUE configuration overrides */
+    size_t nconf;
+    const char *fabric_name;
+    const char *fabric_def; /* canonical fabric JSON */
+    const char *secret;     /* the caller's credential for the fabric, or NULL */
+} sb_run_spec;
+
+typedef struct sb_live_run sb_live_run;
+
+/* Start the run workers (sb_server_start); false with a message in err. */
+bool sb_runs_init(sb_server *s, sb_buf *err);
+/* Stop admitting runs, cancel every run in flight and end every event
+ * stream (the first step of a graceful stop). */
+void sb_runs_shutdown(sb_server *s);
+/* Wait for the workers (each marks its run interrupted), close warm fabric
+ * sessions and free everything. After the HTTP daemon stopped. */
+void sb_runs_free(sb_server *s);
+
+/* Check a fabric definition for use by the server: NULL when it can be
+ * used, else one sentence why not (allocated in `a`). *needs_secret says
+ * whether the caller's credential is required. */
+const char *sb_runs_fabric_check(sb_arena *a, const char *name, const char *def_text,
+                                 bool *needs_secret);
+/* Hold a place for a run of (tenant, user) within the limits, before its
+ * row exists. NULL with the status to answer (429 over a limit, 503 while
+ * stopping) and one sentence why. */
+sb_live_run *sb_runs_reserve(sb_server *s, int64_t tenant_id, int64_t user_id, sb_arena *a,
+                             int *http_status, const char **why);
+/* Give the place back (the run row could not be written). */
+void sb_runs_unreserve(sb_server *s, sb_live_run *lr);
+/* Queue the run held by `lr`; the spec is copied. */
+void sb_runs_submit(sb_server *s, sb_live_run *lr, const sb_run_spec *spec);
+
+typedef enum sb_runs_cancel_result {
+    SB_RUNS_NOT_HERE,   /* not running in this process */
+    SB_RUNS_CANCELLED,  /* it was queued: cancelled now */
+    SB_RUNS_CANCELLING, /* it is running: asked to stop */
+} sb_runs_cancel_result;
+/* Cancel a run of this process. `store` writes the status of a queued run. */
+sb_runs_cancel_result sb_runs_cancel(sb_server *s, sb_store *store, int64_t tenant_id,
+                                     int64_t run_id);
+/* The status and metrics JSON of a run live in this process, or false. */
+bool sb_runs_live_state(sb_server *s, int64_t tenant_id, int64_t run_id, sb_arena *a,
+                        const char **status, const char **metrics);
+/* Answer with the run's event stream when it is live in this process
+ * (false otherwise, nothing answered). */
+bool sb_runs_stream_live(sb_req *r, int64_t tenant_id, int64_t run_id);
+/* Answer with a fixed event stream (a finished run replayed). */
+void sb_runs_stream_text(sb_req *r, const char *text, size_t len);
+/* The events of a finished run from what the store kept: its row (status,
+ * message, metrics) and its samples (sb_store_sample*). */
+void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples);
+/* One Server-Sent Event. */
+void sb_runs_sse(sb_buf *out, const char *event, const char *data, size_t len);
+/* Run counters and gauges in the Prometheus text format (for /metrics). */
+void sb_runs_metrics(sb_server *s, sb_buf *out);
+/* The text of a pipeline file cut down to gem `until` and the gems it
+ * reads from, directly or not: what runs when a run stops at `until`
+ * (gems downstream of it, or on other branches, are not computed). The
+ * result is canonical (sb_spec_format). NULL with one sentence in *why when
+ * `until` is not a gem of the pipeline. */
+const char *sb_runs_pipeline_until(sb_arena *a, const char *text, size_t len, const char *until,
+                                   const char **why);
+
+/* ---- fabrics, credentials and keys (api_fabrics.c, api_credentials.c,
+ *      api_keys.c, secrets.c) ---------------------------------------------- */
+
+void sb_api_fabric_list(sb_req *r);
+void sb_api_fabric_create(sb_req *r);
+void sb_api_fabric_get(sb_req *r);
+void sb_api_fabric_update(sb_req *r);
+void sb_api_fabric_delete(sb_req *r);
+void sb_api_fabric_credential_get(sb_req *r);
+void sb_api_fabric_credential_put(sb_req *r);
+void sb_api_fabric_credential_delete(sb_req *r);
+void sb_api_git_credential_list(sb_req *r);
+void sb_api_git_credential_get(sb_req *r);
+void sb_api_git_credential_put(sb_req *r);
+void sb_api_git_credential_delete(sb_req *r);
+void sb_api_keys_get(sb_req *r);
+void sb_api_keys_rotate(sb_req *r);
+void sb_api_keys_reseal(sb_req *r);
+
+/* A fabric the caller may use with at least `role` on its team: false
+ * after answering 404 (missing, or no role at all on its team) or 403 (a
+ * lower role). Viewers read fabrics and keep their own credential for
+ * them; team admins create, change and delete them. */
+bool sb_api_fabric_access(sb_req *r, sb_store_tx *tx, int64_t id, sb_store_role role,
+                          sb_store_fabric *out);
+
+/* The server's keyring: sb_server_start copies the keyring it is given,
+ * sb_server_stop wipes the copy. */
+void sb_server_keys_init(sb_server *s, const sb_auth_keyring *keys);
+void sb_server_keys_free(sb_server *s);
+/* The keys in use (after re-reading the key file if it changed). */
+void sb_server_keys_snapshot(sb_server *s, sb_auth_keyring *out);
+/* A new current key in the key file (sb_auth_keyring_rotate); *out receives
+ * the new keyring. -1 with one sentence in err. */
+int sb_server_keys_rotate(sb_server *s, sb_auth_keyring *out, sb_buf *err);
+/* Seal `secret` as credential `c` of tenant `tenant_id` (its user, kind and
+ * fabric or target set): fills key_id, ciphertext and ciphertext_len (in
+ * `a`). */
+void sb_server_seal_credential(sb_server *s, sb_arena *a, int64_t tenant_id,
+                               sb_store_credential *c, const char *secret);
+/* Open credential `c` of tenant `tenant_id`: 0 with the NUL-terminated
+ * plaintext in `a`, -1 when no key in use opens it. */
+int sb_server_open_credential(sb_server *s, sb_arena *a, int64_t tenant_id,
+                              const sb_store_credential *c, char **secret);
+
+/* A credential sealed with a key this server does not have (a lost or
+ * retired key) or damaged: its owner has to set it again. */
+enum { SB_SECRET_UNREADABLE = -100 };
+
+/* THE way server code gets a user's secret for a fabric, e.g. to run on
+ * Databricks as the user who started a run: the credential that `user_id`
+ * set with PUT /api/v1/fabrics/{id}/credential, decrypted. Reads through
+ * `tx` (an open transaction of the user's tenant, read or write) and
+ * returns SB_STORE_OK with *secret set (NUL-terminated, in `a`),
+ * SB_STORE_NOT_FOUND when the user set none, SB_SECRET_UNREADABLE, or
+ * another store status. The secret must never be logged, stored or put in
+ * a response; pass it to the fabric driver (sb_fabric_def.secret) only,
+ * and wipe it (sodium_memzero) when it outlives the request. */
+int sb_server_fabric_secret(sb_server *s, sb_store_tx *tx, sb_arena *a, int64_t user_id,
+                            int64_t fabric_id, const char **secret);
+/* The same for the user's token for a Git host (PUT /api/v1/credentials/git/{host}). */
+int sb_server_git_secret(sb_server *s, sb_store_tx *tx, sb_arena *a, int64_t user_id,
+                         const char *host, const char **secret);
 
 /* The embedded OpenAPI document (generated from src/server/openapi.json). */
 extern const unsigned char sb_openapi_json[];

@@ -59,10 +59,15 @@ static int lite_exec(sb_store *s, const char *sql)
 
 static int lite_connect(sb_store *s, const char *path)
 {
-    /* Create the file private to its owner before SQLite does. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return st_fail(s, SB_STORE_ERROR, "cannot open %s: %s", path, strerror(errno));
-    close(fd);
+    /* Create the file private to its owner before SQLite does. Only when it
+     * does not exist: closing a descriptor of a database file drops every
+     * POSIX lock this process holds on it, those of the other connections
+     * included, and another process would then take itself for the last
+     * connection and delete the write-ahead log under our feet. */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+    else if (errno != EEXIST)
+        return st_fail(s, SB_STORE_ERROR, "cannot open %s: %s", path, strerror(errno));
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {

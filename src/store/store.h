@@ -220,6 +220,12 @@ int sb_store_user_set_password(sb_store_tx *tx, int64_t id, int64_t *version,
  * (audited as "login" or "login_failed"). */
 int sb_store_user_record_login(sb_store_tx *tx, int64_t id, bool ok, int64_t failed_logins,
                                int64_t locked_until);
+/* Count one failed sign-in in the database itself, so that simultaneous
+ * failures in any number of processes all count: the `max_failed`-th
+ * consecutive one locks the account until `lock_until` (*locked set) and
+ * starts the count again. Audited as "login_failed". */
+int sb_store_user_login_failed(sb_store_tx *tx, int64_t id, int64_t max_failed,
+                               int64_t lock_until, bool *locked);
 /* Deletes the user's memberships, tokens, sessions and credentials; runs
  * keep the user's id. */
 int sb_store_user_delete(sb_store_tx *tx, int64_t id, int64_t version);

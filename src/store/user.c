@@ -162,6 +162,29 @@ int sb_store_user_record_login(sb_store_tx *tx, int64_t id, bool ok, int64_t fai
     return st_audit(tx, ok ? "login" : "login_failed", "user", id, login, version, version, detail);
 }
 
+int sb_store_user_login_failed(sb_store_tx *tx, int64_t id, int64_t max_failed,
+                               int64_t lock_until, bool *locked)
+{
+    *locked = false;
+    int rc = st_tx_write(tx);
+    if (rc != SB_STORE_OK) return rc;
+    st_cur c;
+    rc = st_query(tx, Q_USER_LOGIN_COUNT_FAILURE, &c, "iii", max_failed, lock_until, id);
+    rc = st_first(tx, rc, &c, "user");
+    if (rc != SB_STORE_OK) {
+        st_done(&c);
+        return st_wdone(tx, rc);
+    }
+    const char *login = st_col_str(tx, &c, 0);
+    int64_t version = st_col_int(&c, 1), failed = st_col_int(&c, 2), until = st_col_int(&c, 3);
+    st_done(&c);
+    *locked = failed == 0 && until == lock_until;
+    char detail[96];
+    snprintf(detail, sizeof detail, "{\"failed_logins\":%lld,\"locked_until\":%lld}",
+             (long long)failed, (long long)until);
+    return st_audit(tx, "login_failed", "user", id, login, version, version, detail);
+}
+
 int sb_store_user_delete(sb_store_tx *tx, int64_t id, int64_t version)
 {
     int rc = st_tx_write(tx);

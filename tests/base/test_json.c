@@ -187,6 +187,30 @@ static void test_build_and_compact(void **state)
     sb_buf_free(&out);
 }
 
+/* Strings are written as UTF-8 whatever they hold: invalid bytes become
+ * U+FFFD, valid sequences stay as they are. */
+static void test_write_invalid_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"a\xa4" "b", "\"a\xef\xbf\xbd" "b\""},
+        {"caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""},
+        {"\xc3", "\"\xef\xbf\xbd\""},
+        {"\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\""},   /* overlong '/' */
+        {"\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* a surrogate */
+        {"\xe2\x82\"", "\"\xef\xbf\xbd\xef\xbf\xbd\\\"\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb_buf out = SB_BUF_INIT;
+        sb_json_write_string(&out, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(sb_buf_str(&out), cases[i].out);
+        assert_int_equal(sb_utf8_valid_prefix(out.data, out.len), out.len);
+        sb_buf_free(&out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +220,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_canonical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_and_compact, setup, teardown),
+        cmocka_unit_test(test_write_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

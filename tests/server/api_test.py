@@ -16,6 +16,11 @@ import tempfile
 import time
 
 SIBYL = os.path.abspath(sys.argv[1])
+# The store: SQLite in the data directory unless `--store URL` (after the
+# binary) or SIBYL_TEST_STORE names another, e.g. a PostgreSQL database.
+STORE = os.environ.get("SIBYL_TEST_STORE") or None
+if len(sys.argv) > 3 and sys.argv[2] == "--store":
+    STORE = sys.argv[3]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PASSWORD = "correct-horse-battery"
 failures = []
@@ -76,7 +81,8 @@ def start(data, *extra):
     env.pop("SIBYL_MASTER_KEY", None)
     t0 = time.monotonic()
     p = subprocess.Popen([SIBYL, "serve", "--data", data, "--listen", "127.0.0.1:0",
-                          "--insecure-cookies", "--max-body", "65536", *extra],
+                          "--insecure-cookies", "--max-body", "65536",
+                          *(["--store", STORE] if STORE else []), *extra],
                          stderr=subprocess.PIPE, text=True, env=env)
     port = None
     lines = []
@@ -111,6 +117,9 @@ def main():
     try:
         check(os.stat(os.path.join(data, "master.key")).st_mode & 0o777 == 0o600,
               "master key file is 0600")
+        if STORE:
+            check(not os.path.exists(os.path.join(data, "sibyl.db")),
+                  "with --store, no SQLite database in the data directory")
         run(port, data)
     finally:
         # Graceful shutdown: SIGTERM, exit 0, "stopped" in the log.

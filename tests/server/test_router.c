@@ -53,6 +53,20 @@ static void test_literal_routes_win(void **state)
     sb_arena_free(a);
 }
 
+/* A 405 lists what the path does answer to (RFC 9110: Allow). */
+static void test_allow(void **state)
+{
+    sb_arena *a = sb_arena_new();
+    assert_string_equal(sb_route_allow(a, "/healthz"), "GET, HEAD");
+    assert_string_equal(sb_route_allow(a, "/api/v1/tokens"), "GET, HEAD, POST");
+    assert_string_equal(sb_route_allow(a, "/api/v1/auth/login"), "POST");
+    assert_string_equal(sb_route_allow(a, "/api/v1/nothing"), "");
+    /* The path's own routes, not the {kind} listing it also matches. */
+    assert_string_equal(sb_route_allow(a, "/api/v1/projects/1/validate"), "POST");
+    assert_string_equal(sb_route_allow(a, "/api/v1/projects/1/pipelines"), "GET, HEAD");
+    sb_arena_free(a);
+}
+
 static void lower(char *s)
 {
     for (; *s; s++) *s = (char)tolower((unsigned char)*s);
@@ -101,6 +115,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_pattern),
         cmocka_unit_test(test_literal_routes_win),
+        cmocka_unit_test(test_allow),
         cmocka_unit_test(test_openapi_matches_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

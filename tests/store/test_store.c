@@ -510,6 +510,18 @@ static void test_teams_users(void **state)
     OK(sb_store_user_get(tx, u.id, &gu));
     assert_true(gu.last_login_at > 0);
     assert_int_equal(gu.failed_logins, 0);
+    /* Failures are counted by the store: the second of two locks. */
+    bool locked = true;
+    OK(sb_store_user_login_failed(tx, gu.id, 2, 777, &locked));
+    assert_false(locked);
+    OK(sb_store_user_get(tx, u.id, &gu));
+    assert_int_equal(gu.failed_logins, 1);
+    OK(sb_store_user_login_failed(tx, gu.id, 2, 777, &locked));
+    assert_true(locked);
+    OK(sb_store_user_get(tx, u.id, &gu));
+    assert_int_equal(gu.failed_logins, 0);
+    assert_int_equal(gu.locked_until, 777);
+    assert_int_equal(gu.version, 3);
     OK(sb_store_team_delete(tx, a.id, 2));
     IS(SB_STORE_NOT_FOUND, sb_store_team_get(tx, a.id, &got));
     commit(e, tx);
@@ -1515,6 +1527,8 @@ static void test_isolation(void **state)
     int64_t v = A.user.version;
     WALK(sb_store_user_set_password, NF, A.user.id, &v, "pwned");
     WALK(sb_store_user_record_login, NF, A.user.id, false, 99, 99);
+    bool locked;
+    WALK(sb_store_user_login_failed, NF, A.user.id, 1, 99, &locked);
     WALK(sb_store_user_delete, NF, A.user.id, A.user.version);
     user = (sb_store_user){.login = A.user.login};
     WALK(sb_store_user_create, OKS, &user);
