@@ -31,6 +31,8 @@ if [ "${SIBYL_SKIP_SPARK:-0}" != 1 ]; then
   bash tests/fabric/run_spark.sh build
   bash tests/fabric/run_livy.sh build
   bash tests/fabric/run_databricks.sh build
+  echo "== real Spark: sibyl run / submit / fabric test on every example pipeline, on each fabric"
+  bash tests/fabric/run_cli.sh build
 fi
 
 echo "== fuzz targets (${FUZZ_SECONDS:=30} s each)"

@@ -148,7 +148,19 @@ int sb_fabric_credentials_resolve(sb_arena *a, sb_fabric_def *def, sb_diags *d)
         return 0;
     }
     if (from_file(a, def, key, d) != 0) return -1;
-    if (!def->secret && def->kind == SB_FABRIC_DATABRICKS) from_databrickscfg(a, def);
+    if (!def->secret && def->kind == SB_FABRIC_DATABRICKS) {
+        /* then what the Databricks CLI and SDK read: the environment, then
+         * the profile in ~/.databrickscfg */
+        static const char *const VARS[] = {"SIBYL_DATABRICKS_TOKEN", "DATABRICKS_TOKEN"};
+        for (size_t i = 0; i < SB_COUNTOF(VARS) && !def->secret; i++) {
+            const char *t = getenv(VARS[i]);
+            if (t && *t) {
+                def->secret = sb_arena_strdup(a, t);
+                def->secret_source = sb_arena_printf(a, "the environment (%s)", VARS[i]);
+            }
+        }
+        if (!def->secret) from_databrickscfg(a, def);
+    }
     if (def->secret) return 0;
     sb_diag_context ctx = {.file = def->file, .field = "auth"};
     sb_diags_set_context(d, &ctx);
@@ -157,7 +169,9 @@ int sb_fabric_credentials_resolve(sb_arena *a, sb_fabric_def *def, sb_diags *d)
     sb_diag_set_hint(d, dg,
                      "set %s, or add {\"fabrics\": {\"%s\": {\"%s\": \"...\"}}} to %s (mode 0600)%s",
                      env, def->name, key, credentials_path(a),
-                     def->kind == SB_FABRIC_DATABRICKS ? ", or a profile in ~/.databrickscfg" : "");
+                     def->kind == SB_FABRIC_DATABRICKS
+                         ? ", or set DATABRICKS_TOKEN, or add a profile to ~/.databrickscfg"
+                         : "");
     sb_diags_clear_context(d);
     return -1;
 }
