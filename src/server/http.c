@@ -450,7 +450,12 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    /* poll(), not epoll: with epoll, libmicrohttpd 0.9.75 (Debian 12) stops
+     * reading from connections once a few hundred keep-alive clients share
+     * a thread, until the connection limit is reached and the server
+     * answers nothing (bench/mhd_epoll_stall.sh reproduces it without
+     * sibyl). poll costs the same per request here. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const char *h = cfg->host && *cfg->host ? cfg->host : "127.0.0.1";
     if (strcmp(h, "localhost") == 0) h = "127.0.0.1";
@@ -506,7 +511,9 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        /* headers and read buffer only (bodies stream to the handler);
+         * the pool is cleared on every keep-alive request, so smaller is faster */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_ARRAY,
         tls_opts, MHD_OPTION_END);
     if (key) memset(key, 0, strlen(key));

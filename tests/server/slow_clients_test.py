@@ -10,6 +10,7 @@
 Usage: slow_clients_test.py SIBYL  (tests/server/slow_clients.sh)
 """
 import os
+import re
 import resource
 import socket
 import sys
@@ -60,6 +61,12 @@ def main():
     finally:
         rc = srv.stop()
     check(rc == 0, f"the server stops cleanly after all that ({rc})")
+    one = Server(SIBYL, tempfile.mkdtemp(prefix="sibyl-keepalive-"), None,
+                 ["--timeout", str(TIMEOUT), "--threads", "1", "--no-access-log"])
+    try:
+        keep_alive_crowd(one)
+    finally:
+        one.stop()
     check(not any("AddressSanitizer" in l or "runtime error" in l for l in srv.lines),
           "no sanitizer report")
     check.finish()
@@ -216,6 +223,47 @@ def flood(srv):
             pass
     st = Client(srv, timeout=10).call("GET", "/readyz")[0]
     check(st == 200, "ready after 2000 connect-and-close clients")
+
+
+def keep_alive_crowd(srv, conns=300, rounds=20):
+    # Hundreds of keep-alive clients busy on one server thread: every request
+    # is answered, round after round, and the server stays ready.
+    socks = []
+    for _ in range(conns):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        socks.append(s)
+    req = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n\r\n".encode()
+    answered = 0
+    started = time.monotonic()
+    for _ in range(rounds):
+        for s in socks:
+            s.sendall(req)
+        for s in socks:
+            buf = b""
+            try:
+                while b"\r\n\r\n" not in buf:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    buf += chunk
+                head, _, rest = buf.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+                while len(rest) < length:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    rest += chunk
+                if head.startswith(b"HTTP/1.1 200"):
+                    answered += 1
+            except (OSError, AttributeError):
+                pass
+    secs = time.monotonic() - started
+    check(answered == conns * rounds,
+          f"{conns} keep-alive clients on one thread: {answered} of {conns * rounds} answered in {secs:.1f} s")
+    for s in socks:
+        s.close()
+    st = Client(srv, timeout=10).call("GET", "/healthz")[0]
+    check(st == 200, "healthy after the keep-alive crowd")
 
 
 if __name__ == "__main__":
