@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The runs suite: starts `sibyl serve` and runs pipelines through it on real
-# local Spark and on the Livy stand-in (tests/server/runs_test.py).
+# local Spark and on the Livy and Databricks stand-ins (tests/server/runs_test.py).
 # Usage: tests/server/runs.sh path/to/sibyl
 # Needs Java and pyspark 3.5 (scripts/spark-env.sh sets them up); set
 # SIBYL_SKIP_SPARK=1 to skip it on a machine without them.

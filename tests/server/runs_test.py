@@ -1,22 +1,32 @@
 """Runs suite for `sibyl serve`: pipeline work over HTTP, on real Spark.
 
 Starts the server with two tenants, imports examples/retail as a project,
-defines `spark` fabrics (local pyspark from scripts/spark-env.sh) and a
-`livy` fabric on the Livy stand-in, and drives runs the way a client does:
+defines `spark` fabrics (local pyspark from scripts/spark-env.sh), a
+`livy` fabric on the Livy stand-in and a `databricks` fabric on the
+Databricks stand-in (both run the code on local pyspark), and drives runs
+the way a client does:
 the generated code; a run of clean_orders streamed as Server-Sent Events,
 whose per-edge counts, schemas and sample rows must match the Spark goldens
 in tests/golden/retail/clean_orders; a second stream that joins late; the
 replay after the end; a failing pipeline; limits (429); cancelling queued
 and running runs; roles and tenant isolation; samples kept only for a team
-that turned them on; a client that disconnects; a run on Livy with the
-user's own credential; and SIGTERM with a run in flight (interrupted, no
-Spark process left).
+that turned them on; a client that disconnects; runs on Livy and on
+Databricks with the user's own credential (a wrong one: one sentence, the
+secret never in an answer or the server's log); and SIGTERM with a run in
+flight (interrupted, no Spark process left).
 
-    python3 runs_test.py SIBYL PYTHON_WITH_PYSPARK
+    python3 runs_test.py SIBYL PYTHON_WITH_PYSPARK [--store URL]
+
+With SIBYL_RUNS_QUICK=1 (the PostgreSQL variant, runs_pg.sh) it leaves out
+the generated code, the samples team's Spark run with the client that
+disconnects, and SIGTERM with a run in flight: what remains is the main
+run and its events, failures, limits and cancel, roles and isolation, and
+the Livy and Databricks runs.
 """
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -24,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -32,8 +43,11 @@ from serverlib import Checks, Client, Server  # noqa: E402
 
 SIBYL = os.path.abspath(sys.argv[1])
 PY = sys.argv[2]
+STORE = sys.argv[sys.argv.index("--store") + 1] if "--store" in sys.argv else None
+QUICK = os.environ.get("SIBYL_RUNS_QUICK") == "1"
 GOLDEN = os.path.join(ROOT, "tests", "golden", "retail", "clean_orders")
 SAMPLE_BYTES = 1500
+DBX_CLUSTER = "0101-000000-running0"  # the stand-in's running cluster
 check = Checks("runs suite")
 
 # Spark settings of the goldens (docs/testing.md), for every fabric here.
@@ -244,6 +258,12 @@ def wait_final(c, rid, seconds=300):
     return None
 
 
+def dbx_contexts(url):
+    """The live execution contexts on the Databricks stand-in."""
+    with urllib.request.urlopen(url + "/standin/state", timeout=30) as r:
+        return json.load(r)["contexts"]
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -273,21 +293,34 @@ def main():
         json.dump({"run_sample_bytes": SAMPLE_BYTES}, f)
     limits = ["--run-workers", "1", "--runs-per-user", "2", "--runs-per-tenant", "3",
               "--config", config]
-    srv = Server(SIBYL, data, extra=["--tenant", "acme", "--tenant", "other", *limits])
+    srv = Server(SIBYL, data, store=STORE,
+                 extra=["--tenant", "acme", "--tenant", "other", *limits])
     state = {}
     try:
         suite(srv, proj, tmp, state)
-        interrupt_on_stop(srv, state)
+        if not QUICK:
+            interrupt_on_stop(srv, state)
     finally:
         if srv.alive():
-            srv.stop()
+            rc = srv.stop()
+            check(rc == 0, f"the server stops cleanly ({rc})")
         sanitizer_clean(srv)
-        if state.get("livy"):
-            state["livy"].terminate()
-            state["livy"].wait(30)
+        leaked = [s for s in state.get("secrets", []) if s in srv.log()]
+        check(not leaked, f"no credential in the server's log ({len(leaked)} found)")
+        if state.get("dbx_url"):
+            try:
+                left = dbx_contexts(state["dbx_url"])
+            except OSError as e:
+                left = [f"the stand-in does not answer: {e}"]
+            check(left == [],
+                  f"the stopped server left no execution context on Databricks ({left})")
+        for standin in ("livy", "dbx"):
+            if state.get(standin):
+                state[standin].terminate()
+                state[standin].wait(30)
     # After a restart the interrupted run reads as such, and replays.
     if "interrupted" in state:
-        srv = Server(SIBYL, data, extra=["--tenant", "acme", *limits])
+        srv = Server(SIBYL, data, store=STORE, extra=["--tenant", "acme", *limits])
         try:
             c = Client(srv)
             c.login("acme", "admin")
@@ -334,27 +367,8 @@ def suite(srv, proj, tmp, state):
     base = f"/api/v1/projects/{pid}/pipelines"
 
     # ---- generated code -------------------------------------------------------
-    st, js, _, _ = admin.call("GET", base + "/clean_orders/code")
-    files = js.get("files", {}) if js else {}
-    check(st == 200 and js["target"] == "pyspark"
-          and "clean_orders/src/clean_orders/pipeline.py" in files
-          and "def run(spark" in files.get("clean_orders/src/clean_orders/pipeline.py", "")
-          and "SIBYL-EDGE" not in json.dumps(files), "code: the PySpark package")
-    st, js, _, _ = admin.call("GET", base + "/clean_orders/code?target=pyspark&instrumented=true")
-    check(st == 200 and "SIBYL-EDGE" in json.dumps(js["files"]), "code: the instrumented variant")
-    st, js, _, _ = vera.call("GET", base + "/clean_orders/code?target=sql")
-    check(st == 200 and list(js["files"]) == ["clean_orders.sql"]
-          and "INSERT OVERWRITE DIRECTORY" in js["files"]["clean_orders.sql"],
-          "code: a viewer reads the Spark SQL script")
-    st, js, _, _ = admin.call("GET", base + "/clean_orders/code?target=scala")
-    check(st == 400, "code: unknown target is 400")
-    st, js, _, _ = admin.call("GET", base + "/nosuch/code")
-    check(st == 404, "code: unknown pipeline is 404")
-    st, js, _, _ = admin.call("GET", base + "/broken/code?target=sql")
-    check(st == 422 and js["error"]["code"] == "not_generated" and js["errors"] >= 1,
-          "code: a Script gem has no SQL form: 422 with diagnostics")
-    st, _, _, _ = other.call("GET", base + "/clean_orders/code")
-    check(st == 404, "code: another tenant gets 404")
+    if not QUICK:
+        generated_code(admin, vera, other, base)
 
     spark_fabric(admin, team)
 
@@ -523,12 +537,16 @@ def suite(srv, proj, tmp, state):
           "metrics count runs by status and refusals:\n"
           + "".join(l + "\n" for l in text.splitlines() if "sibyl_run" in l))
 
+    databricks_run(admin, team, pid, proj, tmp, goldens, state)
+
     # ---- a team that keeps samples ---------------------------------------------------
     st, lab, _, _ = admin.call("POST", "/api/v1/teams", {"name": "lab", "samples_enabled": True})
     check(st == 201 and lab["samples_enabled"], "team with samples on")
     lab_pid = upload_project(admin, lab["id"], "retail_lab", proj)
     state["lab_pid"] = lab_pid
     livy_run(admin, lab["id"], lab_pid, proj, tmp, goldens, state)
+    if QUICK:
+        return
     spark_fabric(admin, lab["id"])
     st, run, _, _ = start_run(admin, lab_pid, "clean_orders",
                               {"fabric": "local", "rows": 4, "until": "standardize",
@@ -547,8 +565,34 @@ def suite(srv, proj, tmp, state):
     check(all(e["rows"] for e in edges(evs)), "replay: the stored sample rows come back")
 
 
+def generated_code(admin, vera, other, base):
+    """The files `sibyl gen` writes, as the API gives them."""
+    st, js, _, _ = admin.call("GET", base + "/clean_orders/code")
+    files = js.get("files", {}) if js else {}
+    check(st == 200 and js["target"] == "pyspark"
+          and "clean_orders/src/clean_orders/pipeline.py" in files
+          and "def run(spark" in files.get("clean_orders/src/clean_orders/pipeline.py", "")
+          and "SIBYL-EDGE" not in json.dumps(files), "code: the PySpark package")
+    st, js, _, _ = admin.call("GET", base + "/clean_orders/code?target=pyspark&instrumented=true")
+    check(st == 200 and "SIBYL-EDGE" in json.dumps(js["files"]), "code: the instrumented variant")
+    st, js, _, _ = vera.call("GET", base + "/clean_orders/code?target=sql")
+    check(st == 200 and list(js["files"]) == ["clean_orders.sql"]
+          and "INSERT OVERWRITE DIRECTORY" in js["files"]["clean_orders.sql"],
+          "code: a viewer reads the Spark SQL script")
+    st, js, _, _ = admin.call("GET", base + "/clean_orders/code?target=scala")
+    check(st == 400, "code: unknown target is 400")
+    st, js, _, _ = admin.call("GET", base + "/nosuch/code")
+    check(st == 404, "code: unknown pipeline is 404")
+    st, js, _, _ = admin.call("GET", base + "/broken/code?target=sql")
+    check(st == 422 and js["error"]["code"] == "not_generated" and js["errors"] >= 1,
+          "code: a Script gem has no SQL form: 422 with diagnostics")
+    st, _, _, _ = other.call("GET", base + "/clean_orders/code")
+    check(st == 404, "code: another tenant gets 404")
+
+
 def livy_run(admin, team, pid, proj, tmp, goldens, state):
     """A run on the Livy stand-in with the user's own Basic credential."""
+    state.setdefault("secrets", []).extend(["wrong-password", "s3cret"])
     port = free_port()
     port_file = os.path.join(tmp, "livy.port")
     log = open(os.path.join(tmp, "livy.log"), "w")
@@ -586,6 +630,101 @@ def livy_run(admin, team, pid, proj, tmp, goldens, state):
     check(d and d["status"] == "succeeded", f"run on Livy succeeded ({d and d.get('message')})")
     check_edges_against_goldens("livy run", edges(evs), goldens, 3,
                                 expect_gems=["orders", "standardize"])
+    # This team keeps samples: the replay has the rows Livy sent.
+    replay = Events(admin, run["id"]).rest()
+    check([(e["gem"], e["count"], e["rows"]) for e in edges(replay)] ==
+          [(e["gem"], e["count"], e["rows"]) for e in edges(evs)]
+          and all(e["rows"] and e["replay"] for e in edges(replay)),
+          "livy replay: the same edges with their stored sample rows")
+
+
+def databricks_run(admin, team, pid, proj, tmp, goldens, state):
+    """A run on the Databricks stand-in with the user's own token: the
+    whole of clean_orders, each edge as Spark's goldens have it."""
+    token, wrong = "dapi" + secrets.token_hex(16), "dapi" + secrets.token_hex(16)
+    state.setdefault("secrets", []).extend([token, wrong])
+    port_file = os.path.join(tmp, "dbx.port")
+    log = open(os.path.join(tmp, "dbx.log"), "w")
+    state["dbx"] = subprocess.Popen(
+        [PY, os.path.join(ROOT, "tests", "fabric", "databricks_standin.py"),
+         "--port-file", port_file, "--state-dir", os.path.join(tmp, "dbx-state")],
+        stdout=log, stderr=log, env=dict(os.environ, SIBYL_DBX_TOKENS=token))
+    for _ in range(600):
+        if os.path.exists(port_file) or state["dbx"].poll() is not None:
+            break
+        time.sleep(0.1)
+    if not check(os.path.exists(port_file), "the Databricks stand-in starts (log: dbx.log)"):
+        return
+    url = "http://127.0.0.1:" + open(port_file).read().strip()
+    state["dbx_url"] = url
+    answers = []  # every answer of this part, none of which may hold a token
+
+    def call(method, path, body=None):
+        st, js, _, text = admin.call(method, path, body)
+        answers.append(text.decode())
+        return st, js
+
+    st, fab = call("POST", f"/api/v1/teams/{team}/fabrics",
+                   {"name": "dbx", "definition": {"kind": "databricks", "url": url,
+                                                  "cluster_id": DBX_CLUSTER, "conf": SPARK_CONF}})
+    check(st == 201 and fab["kind"] == "databricks" and fab["credential"]["required"]
+          and not fab["credential"]["set"], f"databricks fabric created ({st}, {fab})")
+    body = {"fabric": "dbx", "rows": 5, "conf": {"base_path": proj}}
+    st, js = call("POST", f"/api/v1/projects/{pid}/pipelines/clean_orders/runs", body)
+    check(st == 409 and js["error"]["code"] == "no_credential",
+          f"databricks without the user's token: 409 naming it ({js})")
+
+    st, _ = call("PUT", f"/api/v1/fabrics/{fab['id']}/credential", {"secret": wrong})
+    check(st == 201, f"a wrong token set as the credential ({st})")
+    st, run = call("POST", f"/api/v1/projects/{pid}/pipelines/clean_orders/runs", body)
+    evs = Events(admin, run["id"]).rest()
+    answers.append(json.dumps(evs))
+    d = done_of(evs)
+    msg = (d or {}).get("message") or ""
+    check(d and d["status"] == "failed"
+          and msg.startswith(f"the Databricks workspace {url} refused the token from your "
+                             "credential for fabric dbx (HTTP 403")
+          and "\n" not in msg and "personal access token" in (d.get("hint") or ""),
+          f"a wrong token: failed with one sentence naming it and a hint ({d})")
+    check(edges(evs) == [], "a wrong token: no edge")
+    st, js = call("GET", f"/api/v1/runs/{run['id']}")
+    check(st == 200 and js["status"] == "failed" and js["message"] == msg,
+          f"GET run: the same sentence ({js})")
+
+    # The right token: the whole pipeline; the target is written anew.
+    shutil.rmtree(os.path.join(proj, "out"), ignore_errors=True)
+    st, _ = call("PUT", f"/api/v1/fabrics/{fab['id']}/credential", {"secret": token})
+    check(st == 200, f"the credential replaced ({st})")
+    st, js = call("GET", f"/api/v1/fabrics/{fab['id']}")
+    check(st == 200 and js["credential"]["set"], "the fabric says the credential is set")
+    st, run = call("POST", f"/api/v1/projects/{pid}/pipelines/clean_orders/runs", body)
+    check(st == 202, f"run on databricks started ({st})")
+    evs = Events(admin, run["id"]).rest()
+    answers.append(json.dumps(evs))
+    d = done_of(evs)
+    check(statuses(evs) == ["queued", "running", "succeeded"],
+          f"databricks run: queued, running, succeeded ({d and d.get('message')})")
+    check_edges_against_goldens("databricks run", edges(evs), goldens, 5)
+    check(os.path.exists(os.path.join(proj, "out", "2024-06-30", "clean_orders", "_SUCCESS")),
+          "the databricks run wrote the target under base_path")
+    st, js = call("GET", f"/api/v1/runs/{run['id']}")
+    gems = js["metrics"]["gems"] if st == 200 and js["metrics"] else {}
+    check(st == 200 and js["status"] == "succeeded" and js["fabric"] == "dbx"
+          and all(gems.get(g, {}).get("rows") == h["count"] for g, (h, _) in goldens.items()),
+          f"GET run: succeeded on dbx with the golden rows per gem ({js and js.get('message')})")
+    left = dbx_contexts(url)
+    check(len(left) == 1 and left[0]["cluster"] == DBX_CLUSTER,
+          f"the warm session keeps one execution context on the cluster ({left})")
+    replay = Events(admin, run["id"]).rest()
+    answers.append(json.dumps(replay))
+    check([(e["gem"], e["count"]) for e in edges(replay)] ==
+          [(e["gem"], e["count"]) for e in edges(evs)], "databricks replay: the same edges")
+    for path in (f"/api/v1/fabrics/{fab['id']}/credential", f"/api/v1/teams/{team}/fabrics",
+                 f"/api/v1/runs?project={pid}"):
+        st, _ = call("GET", path)
+        check(st == 200, f"GET {path} ({st})")
+    leaked = [a for a in answers if token in a or wrong in a]
+    check(not leaked, f"no answer holds a token ({leaked[:1]})")
 
 
 def interrupt_on_stop(srv, state):
