@@ -158,3 +158,15 @@ void sb_cli_admin_print_json(const sb_json *v)
     fputs(sb_buf_str(&out), stdout);
     sb_buf_free(&out);
 }
+
+int sb_cli_admin_begin(const sb_command *cmd, const sb_cli_admin *o, sb_arena *a, sb_store **s,
+                       sb_store_mode mode, sb_store_tx **tx, int64_t *tenant_id)
+{
+    int rc = sb_cli_admin_open(cmd, o, s);
+    if (rc != SB_EXIT_OK) return rc;
+    rc = sb_cli_admin_tenant(cmd, *s, o, tenant_id);
+    if (rc != SB_EXIT_OK) return rc;
+    int st = sb_store_begin(*s, a, *tenant_id, 0, mode, tx);
+    if (st != SB_STORE_OK) return sb_cli_admin_store_error(cmd, *s, st, "cannot begin");
+    return SB_EXIT_OK;
+}

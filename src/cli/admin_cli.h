@@ -38,6 +38,11 @@ int sb_cli_admin_tenant(const sb_command *cmd, sb_store *s, const sb_cli_admin *
 /* Print a store failure as "sibyl <cmd>: <what>: <message>"; returns
  * SB_EXIT_IO, or SB_EXIT_USAGE for a missing object. */
 int sb_cli_admin_store_error(const sb_command *cmd, sb_store *s, int rc, const char *what);
+/* Open the store, find the tenant and begin a transaction in it (read or
+ * write). On failure the message is printed and an exit code returned; *s
+ * may then be open and is the caller's to close. */
+int sb_cli_admin_begin(const sb_command *cmd, const sb_cli_admin *o, sb_arena *a, sb_store **s,
+                       sb_store_mode mode, sb_store_tx **tx, int64_t *tenant_id);
 /* A new password: one line read from stdin (`--password-stdin`), or a
  * random one (*generated set). NULL after printing why not. */
 const char *sb_cli_admin_password(const sb_command *cmd, sb_arena *a, bool from_stdin,

@@ -55,17 +55,10 @@ static int parse(int argc, char **argv, user_args *u)
     return SB_EXIT_OK;
 }
 
-/* Open the store and a write or read transaction in the tenant. */
 static int begin(user_args *u, sb_arena *a, sb_store **s, sb_store_mode mode, sb_store_tx **tx,
                  int64_t *tenant_id)
 {
-    int rc = sb_cli_admin_open(&sb_cmd_user, &u->o, s);
-    if (rc != SB_EXIT_OK) return rc;
-    rc = sb_cli_admin_tenant(&sb_cmd_user, *s, &u->o, tenant_id);
-    if (rc != SB_EXIT_OK) return rc;
-    int st = sb_store_begin(*s, a, *tenant_id, 0, mode, tx);
-    if (st != SB_STORE_OK) return sb_cli_admin_store_error(&sb_cmd_user, *s, st, "cannot begin");
-    return SB_EXIT_OK;
+    return sb_cli_admin_begin(&sb_cmd_user, &u->o, a, s, mode, tx, tenant_id);
 }
 
 static int finish(sb_store *s, sb_store_tx *tx, int st, const char *what)
