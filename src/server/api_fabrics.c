@@ -195,6 +195,16 @@ static const char *definition_text(sb_req *r, const sb_json *body, const char *n
                      "definition");
         return NULL;
     }
+    /* A JSON number is a value however it is written: a whole number given
+     * as 4.0 is the integer 4 that the file format's integer fields take
+     * (sb_req_field_int reads request fields the same way). */
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        sb_json_member *m = &v->u.object.members[i];
+        if (m->value->kind != SB_JSON_NUMBER || m->value->u.number.is_integer) continue;
+        double x = m->value->u.number.value;
+        if (x >= -9.0e15 && x <= 9.0e15 && x == (double)(int64_t)x)
+            m->value = sb_json_new_int(r->a, (int64_t)x);
+    }
     sb_buf text = SB_BUF_INIT;
     sb_json_write_canonical(&text, v);
     sb_diags d;

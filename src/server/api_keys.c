@@ -77,7 +77,9 @@ void sb_api_keys_get(sb_req *r)
 {
     if (!operator_only(r)) return;
     const char *q = sb_req_query(r, "verify");
-    bool verify = q && (strcmp(q, "true") == 0 || strcmp(q, "1") == 0);
+    if (q && strcmp(q, "true") != 0 && strcmp(q, "false") != 0)
+        return sb_req_error(r, 400, "invalid", "query parameter `verify` is true or false");
+    bool verify = q && strcmp(q, "true") == 0;
     sb_auth_keyring k;
     sb_server_keys_snapshot(r->srv, &k);
     sb_vec usage = {0};

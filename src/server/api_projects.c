@@ -81,7 +81,7 @@ void sb_api_project_list(sb_req *r)
     if (q) {
         char *end;
         long long v = strtoll(q, &end, 10);
-        if (*end || v <= 0)
+        if (*q < '0' || *q > '9' || *end || v <= 0)
             return sb_req_error(r, 400, "invalid", "query parameter `team_id` must be a positive integer");
         team_id = v;
     }

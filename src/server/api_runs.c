@@ -460,7 +460,7 @@ static bool query_id(sb_req *r, const char *key, int64_t *out)
     if (!q) return true;
     char *end;
     long long v = strtoll(q, &end, 10);
-    if (!*q || *end || v <= 0) {
+    if (*q < '0' || *q > '9' || *end || v <= 0) {
         sb_req_error(r, 400, "invalid", "query parameter `%s` must be a positive integer", key);
         return false;
     }

@@ -327,6 +327,34 @@ static void finish(sb_server *s, struct MHD_Connection *c, req_ctx *ctx, sb_req 
     record(s, r, secs, remote_of(c, remote, sizeof remote));
 }
 
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decoding of the path and of query arguments, but for %00: a
+ * decoded NUL would end the string early, and /pipelines/ab%00cd would
+ * name `ab`. Left as it is, it is a '%' that no name or value takes. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi = p[0] == '%' ? hex_digit(p[1]) : -1, lo = hi >= 0 ? hex_digit(p[2]) : -1;
+        if (lo >= 0 && (hi || lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -514,7 +542,7 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
         /* headers and read buffer only (bodies stream to the handler);
          * the pool is cleared on every keep-alive request, so smaller is faster */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_ARRAY,
+        on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
         tls_opts, MHD_OPTION_END);
     if (key) memset(key, 0, strlen(key));
     free(cert);

@@ -133,8 +133,10 @@ bool sb_req_field_int(sb_req *r, const sb_json *obj, const char *key, bool requi
 {
     const sb_json *v = sb_json_get(obj, key);
     if (!v || (v->kind == SB_JSON_NULL && !required)) return required ? missing(r, key) : true;
-    if (v->kind != SB_JSON_NUMBER || !v->u.number.is_integer ||
-        v->u.number.value > 9.0e15 || v->u.number.value < -9.0e15)
+    /* A JSON number is a value, however it is written: 3, 3.0 and 3e0 are
+     * the same integer (as JSON Schema has it, and JavaScript sends it). */
+    if (v->kind != SB_JSON_NUMBER || v->u.number.value > 9.0e15 ||
+        v->u.number.value < -9.0e15 || v->u.number.value != (double)(int64_t)v->u.number.value)
         return wrong_type(r, key, "an integer", v);
     *out = (int64_t)v->u.number.value;
     return true;
@@ -171,14 +173,25 @@ bool sb_req_param_id(sb_req *r, size_t i, int64_t *out)
 
 bool sb_req_version(sb_req *r, const sb_json *body, int64_t *out)
 {
+    /* A `version` member is checked even when If-Match, which wins, is
+     * there too: a body is valid or not on its own. */
+    bool in_body = body && sb_json_get(body, "version");
+    if (in_body) {
+        if (!sb_req_field_int(r, body, "version", true, out)) return false;
+        if (*out <= 0) {
+            sb_req_error(r, 400, "bad_version", "field `version` must be positive");
+            return false;
+        }
+    }
     const char *im = sb_req_header(r, "If-Match");
     if (im) {
         size_t n = strlen(im);
         char buf[24];
-        /* An ETag is "N" (quoted) or W/"N"; accept a bare N too. */
+        /* An ETag is "N" (quoted) or W/"N" (the ETags this server sends
+         * have no leading zeros); accept a bare N too. */
         if (strncmp(im, "W/", 2) == 0) im += 2, n -= 2;
         if (n >= 2 && im[0] == '"' && im[n - 1] == '"') im++, n -= 2;
-        if (n < sizeof buf) {
+        if (n < sizeof buf && im[0] != '0') {
             memcpy(buf, im, n);
             buf[n] = 0;
             if (parse_pos(buf, out)) return true;
@@ -186,12 +199,7 @@ bool sb_req_version(sb_req *r, const sb_json *body, int64_t *out)
         sb_req_error(r, 400, "bad_version", "If-Match must hold the object's version, e.g. \"3\"");
         return false;
     }
-    if (body && sb_json_get(body, "version")) {
-        if (!sb_req_field_int(r, body, "version", true, out)) return false;
-        if (*out > 0) return true;
-        sb_req_error(r, 400, "bad_version", "field `version` must be positive");
-        return false;
-    }
+    if (in_body) return true;
     sb_req_error(r, 428, "version_required",
                  "say which version you are changing: an If-Match header (the ETag you read) or "
                  "a `version` field");
