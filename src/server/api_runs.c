@@ -226,6 +226,19 @@ static bool run_access(sb_req *r, sb_store_tx *tx, int64_t id, sb_store_run *run
     return true;
 }
 
+/* The run named by the path, read with run_access in its own read
+ * transaction. false after answering. */
+static bool load_run(sb_req *r, int64_t *id, sb_store_run *run, sb_store_project *p,
+                     sb_store_role *role)
+{
+    if (!sb_req_param_id(r, 0, id)) return false;
+    sb_store_tx *tx;
+    if (!sb_req_begin(r, SB_STORE_READ, &tx)) return false;
+    bool ok = run_access(r, tx, *id, run, p, role);
+    sb_store_rollback(tx);
+    return ok;
+}
+
 /* ---- POST /projects/{id}/pipelines/{name}/runs ------------------------------------ */
 
 /* Plaintext secrets live in the request's arena: wipe them when done. */
@@ -441,15 +454,10 @@ void sb_api_run_start(sb_req *r)
 void sb_api_run_get(sb_req *r)
 {
     int64_t id;
-    if (!sb_req_param_id(r, 0, &id)) return;
-    sb_store_tx *tx;
-    if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     sb_store_run run;
     sb_store_project p;
     sb_store_role role;
-    bool ok = run_access(r, tx, id, &run, &p, &role);
-    sb_store_rollback(tx);
-    if (!ok) return;
+    if (!load_run(r, &id, &run, &p, &role)) return;
     sb_req_add_header(r, "ETag", sb_arena_printf(r->a, "\"%lld\"", (long long)run.version));
     sb_req_json(r, 200, run_json(r, &run, true));
 }
@@ -569,15 +577,10 @@ void sb_api_run_list(sb_req *r)
 void sb_api_run_cancel(sb_req *r)
 {
     int64_t id;
-    if (!sb_req_param_id(r, 0, &id)) return;
-    sb_store_tx *tx;
-    if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     sb_store_run run;
     sb_store_project p;
     sb_store_role role;
-    bool ok = run_access(r, tx, id, &run, &p, &role);
-    sb_store_rollback(tx);
-    if (!ok) return;
+    if (!load_run(r, &id, &run, &p, &role)) return;
     if (run.user_id != r->who.user_id && role < SB_ROLE_TEAM_ADMIN)
         return sb_req_error(r, 403, "forbidden",
                             "only the user who started the run or a team admin may cancel it");
@@ -596,6 +599,7 @@ void sb_api_run_cancel(sb_req *r)
     }
     /* Read the row again: cancelled here, or ended meanwhile, or owned by
      * another server process. */
+    sb_store_tx *tx;
     if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     int rc = sb_store_run_get(tx, id, &run);
     sb_store_rollback(tx);
@@ -613,15 +617,10 @@ void sb_api_run_cancel(sb_req *r)
 void sb_api_run_events(sb_req *r)
 {
     int64_t id;
-    if (!sb_req_param_id(r, 0, &id)) return;
-    sb_store_tx *tx;
-    if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     sb_store_run run;
     sb_store_project p;
     sb_store_role role;
-    bool ok = run_access(r, tx, id, &run, &p, &role);
-    sb_store_rollback(tx);
-    if (!ok) return;
+    if (!load_run(r, &id, &run, &p, &role)) return;
     if (strcmp(r->method, "HEAD") == 0) {
         r->content_type = "text/event-stream";
         return;
@@ -629,6 +628,7 @@ void sb_api_run_events(sb_req *r)
     if (sb_runs_stream_live(r, r->who.tenant_id, id)) return;
     /* Not in memory: ended (a fresh read sees the final row, which is
      * written before the run leaves memory), or running elsewhere. */
+    sb_store_tx *tx;
     if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     int rc = sb_store_run_get(tx, id, &run);
     sb_vec samples = {0};
