@@ -18,6 +18,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${SIBYL_VENV4:-$root/.venv-spark4}
+# Tests run in parallel may all ask for the environment at once on a fresh
+# clone: one creates it while the others wait.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
 req=${SIBYL_PYSPARK4:-pyspark==4.*}
 log() { printf 'spark-env-4: %s\n' "$*" >&2; }
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

@@ -14,6 +14,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${SIBYL_VENV:-$root/.venv}
+# Tests run in parallel may all ask for the environment at once on a fresh
+# clone: one creates it while the others wait.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
 log() { printf 'spark-env: %s\n' "$*" >&2; }
 
 if ! command -v java >/dev/null 2>&1; then
