@@ -270,6 +270,8 @@ const sb_command sb_cmd_serve = {
             "  --max-body BYTES     largest request body (default 4194304); larger gets 413\n"
             "  --timeout SECONDS    drop connections idle this long, and requests that take\n"
             "                       longer to arrive (default 30)\n"
+            "  --threads N          request threads (default: the CPUs the server may run on;\n"
+            "                       a sign-in hashes its password for ~0.1 s on one of them)\n"
             "  --no-access-log      no per-request JSON lines on stderr\n"
             "  --run-workers N      pipeline runs executing at once (default 4); more wait queued\n"
             "  --runs-per-tenant N  runs queued or running per tenant (default 8); more get 429\n"

@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,18 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* The CPUs this process may run on (a server pinned to one core gets one
+ * request thread: more would only queue behind each other there). */
+static unsigned usable_cpus(void)
+{
+    long n = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
+    if (n <= 0) n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0) n = 1;
+    return n > 64 ? 64 : (unsigned)n;
+}
+
 void sb_server_config_defaults(sb_server_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -450,7 +463,7 @@ void sb_server_config_defaults(sb_server_config *c)
     c->port = 8080;
     c->max_body = 4u << 20;
     c->timeout_s = 30;
-    c->threads = 4;
+    c->threads = usable_cpus();
     c->secure_cookies = true;
     c->access_log = true;
     sb_auth_policy_defaults(&c->policy);

@@ -28,7 +28,7 @@ typedef struct sb_server_config {
     const char *data_dir;      /* required: key file, SQLite database */
     size_t max_body;           /* bytes; larger bodies get 413 (default 4 MiB) */
     unsigned timeout_s;        /* idle connection timeout against slow clients (default 30) */
-    unsigned threads;          /* worker threads (default 4) */
+    unsigned threads;          /* request threads (default: the CPUs this process may use) */
     bool secure_cookies;       /* Secure attribute on cookies (default true; off for plain-HTTP localhost) */
     bool access_log;           /* one JSON line per request on stderr (default true) */
     const char *tls_cert;      /* PEM files; both set: HTTPS */
