@@ -86,6 +86,9 @@ const char *sb_buf_str(const sb_buf *b);
 
 /* Length of the valid UTF-8 prefix of s[0..n); equals n when all valid. */
 size_t sb_utf8_valid_prefix(const char *s, size_t n);
+/* Characters (code points) in the NUL-terminated UTF-8 string `s`: what
+ * JSON Schema's maxLength counts. */
+size_t sb_utf8_count(const char *s);
 /* Case-insensitive ASCII comparison (SQL identifiers and keywords). */
 int sb_strcasecmp(const char *a, const char *b);
 bool sb_str_ieq(const char *a, const char *b);

@@ -110,6 +110,13 @@ const char *sb_buf_str(const sb_buf *b)
     return b->data ? b->data : "";
 }
 
+size_t sb_utf8_count(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
 size_t sb_utf8_valid_prefix(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;

@@ -43,7 +43,7 @@ void sb_api_team_create(sb_req *r)
     if (!sb_req_field_str(r, b, "name", true, &t.name) ||
         !sb_req_field_bool(r, b, "samples_enabled", false, &t.samples_enabled))
         return;
-    if (!*t.name || strlen(t.name) > 200)
+    if (!*t.name || sb_utf8_count(t.name) > 200)
         return sb_req_error(r, 400, "invalid", "field `name` must have 1 to 200 characters");
     sb_store_tx *tx;
     if (!sb_req_begin(r, SB_STORE_WRITE, &tx)) return;
@@ -84,7 +84,7 @@ void sb_api_user_create(sb_req *r)
         !sb_req_field_str(r, b, "display_name", false, &u.display_name) ||
         !sb_req_field_str(r, b, "email", false, &u.email))
         return;
-    if (!*u.login || strlen(u.login) > 200)
+    if (!*u.login || sb_utf8_count(u.login) > 200)
         return sb_req_error(r, 400, "invalid", "field `login` must have 1 to 200 characters");
     if (!sb_auth_password_ok(password, &why))
         return sb_req_error(r, 400, "invalid", "field `password`: %s", why);

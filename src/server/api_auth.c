@@ -251,7 +251,7 @@ void sb_api_token_create(sb_req *r)
         !sb_req_field_int(r, b, "expires_in_days", false, &days))
         return;
     unsigned scopes;
-    if (!*name || strlen(name) > 200) {
+    if (!*name || sb_utf8_count(name) > 200) {
         sb_req_error(r, 400, "invalid", "field `name` must have 1 to 200 characters");
         return;
     }

@@ -36,8 +36,8 @@ static const char *secret_field(sb_req *r, const sb_json *b)
     const char *secret = NULL;
     if (!sb_req_field_str(r, b, "secret", true, &secret)) return NULL;
     size_t n = strlen(secret);
-    if (n == 0 || n > SECRET_MAX) {
-        sb_req_error(r, 400, "invalid", "field `secret` must have 1 to %d bytes", SECRET_MAX);
+    if (n == 0 || sb_utf8_count(secret) > SECRET_MAX) {
+        sb_req_error(r, 400, "invalid", "field `secret` must have 1 to %d characters", SECRET_MAX);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {

@@ -529,9 +529,10 @@ int st_check_name(sb_store *s, const char *what, const char *name)
 {
     if (!name || !*name) return st_fail(s, SB_STORE_INVALID, "%s is required", what);
     size_t n = strlen(name);
-    if (n > 200) return st_fail(s, SB_STORE_INVALID, "%s is longer than 200 bytes", what);
     if (sb_utf8_valid_prefix(name, n) != n)
         return st_fail(s, SB_STORE_INVALID, "%s is not valid UTF-8", what);
+    if (sb_utf8_count(name) > 200)
+        return st_fail(s, SB_STORE_INVALID, "%s is longer than 200 characters", what);
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         if (*p < 0x20 || *p == 0x7f || *p == '/')
             return st_fail(s, SB_STORE_INVALID, "%s contains a control character or '/'", what);

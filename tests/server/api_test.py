@@ -201,6 +201,13 @@ def run(port, data):
     st, js, _, _ = admin.call("POST", "/api/v1/projects", raw=b"x" * 70000)
     check(st == 413, "oversized body: 413")
 
+    # Lengths count characters (as the OpenAPI document's maxLength does).
+    st, js, _, _ = admin.call("POST", "/api/v1/teams", {"name": "é" * 200})
+    check(st == 201, f"a team name of 200 two-byte characters: 201 ({st}, {js})")
+    st, js, _, _ = admin.call("POST", "/api/v1/teams", {"name": "é" * 201})
+    check(st == 400 and "200 characters" in js["error"]["message"],
+          f"201 characters: 400 ({st}, {js})")
+
     # Teams and projects.
     st, teams, _, _ = admin.call("GET", "/api/v1/teams")
     team = teams["teams"][0]["id"]
