@@ -79,6 +79,9 @@ static int read_config(const char *path, sb_arena *a, sb_server_config *c, const
             c->run_sample_bytes = (size_t)v->u.number.value;
         else if (strcmp(m->key, "fabric_idle_timeout") == 0 && num && v->u.number.value >= 0)
             c->fabric_idle_s = (unsigned)v->u.number.value;
+        else if (strcmp(m->key, "run_lease") == 0 && num && v->u.number.value >= 3 &&
+                 v->u.number.value <= 86400)
+            c->run_lease_s = (unsigned)v->u.number.value;
         else {
             fprintf(stderr, "sibyl serve: %s:%u:%u: unknown or mistyped setting `%s`\n", path,
                     m->line, m->col, m->key);
@@ -265,7 +268,9 @@ const sb_command sb_cmd_serve = {
             "  --config FILE        JSON settings: data, listen, store, max_body, timeout,\n"
             "                       threads, secure_cookies, access_log, tls_cert, tls_key,\n"
             "                       run_workers, runs_per_tenant, runs_per_user,\n"
-            "                       run_sample_rows, run_sample_bytes, fabric_idle_timeout\n"
+            "                       run_sample_rows, run_sample_bytes, fabric_idle_timeout,\n"
+            "                       run_lease (seconds without a sign of life after which\n"
+            "                       another process marks a process's runs interrupted)\n"
             "  --insecure-cookies   leave the Secure attribute off cookies (plain-HTTP localhost)\n"
             "  --max-body BYTES     largest request body (default 4194304); larger gets 413\n"
             "  --timeout SECONDS    drop connections idle this long, and requests that take\n"

@@ -189,6 +189,7 @@ static sb_json *run_json(sb_req *r, const sb_store_run *run, bool with_metrics)
     sb_js_set_str(a, o, "status", status);
     sb_js_set_str(a, o, "message", run->message);
     sb_js_set_bool(a, o, "live", live);
+    sb_js_set_bool(a, o, "cancel_requested", run->cancel_requested);
     if (with_metrics) {
         sb_json *m = NULL;
         if (metrics) {
@@ -405,6 +406,29 @@ void sb_api_run_start(sb_req *r)
         wipe(secret);
         return sb_runs_unreserve(r->srv, lr);
     }
+    /* The limits count every server process's runs: the store takes the
+     * tenant's admission lock for the rest of this transaction. */
+    int64_t tenant_runs = 0, user_runs = 0;
+    rc = sb_store_run_count_live(tx, r->who.user_id, &tenant_runs, &user_runs);
+    const sb_server_config *cfg = &r->srv->cfg;
+    if (rc == SB_STORE_OK &&
+        (user_runs >= (int64_t)cfg->runs_per_user ||
+         tenant_runs >= (int64_t)cfg->runs_per_tenant)) {
+        wipe(secret);
+        sb_store_rollback(tx);
+        sb_runs_unreserve(r->srv, lr);
+        sb_runs_refused(r->srv);
+        sb_req_add_header(r, "Retry-After", "10");
+        if (user_runs >= (int64_t)cfg->runs_per_user)
+            return sb_req_error(r, 429, "too_many_runs",
+                                "you already have %lld run%s queued or running, the most allowed "
+                                "per user; wait for one to finish or cancel one",
+                                (long long)user_runs, user_runs == 1 ? "" : "s");
+        return sb_req_error(r, 429, "too_many_runs",
+                            "your organisation already has %lld runs queued or running, the most "
+                            "allowed; wait for one to finish or cancel one",
+                            (long long)tenant_runs);
+    }
     sb_store_run run = {.project_id = pid,
                         .pipeline_id = pf.id,
                         .pipeline_version = pf.version,
@@ -413,7 +437,7 @@ void sb_api_run_start(sb_req *r)
                         .config = config,
                         .status = "queued",
                         .owner = r->srv->owner};
-    rc = sb_store_run_create(tx, &run);
+    if (rc == SB_STORE_OK) rc = sb_store_run_create(tx, &run);
     if (rc != SB_STORE_OK) {
         wipe(secret);
         sb_store_rollback(tx);
@@ -584,6 +608,7 @@ void sb_api_run_cancel(sb_req *r)
     if (run.user_id != r->who.user_id && role < SB_ROLE_TEAM_ADMIN)
         return sb_req_error(r, 403, "forbidden",
                             "only the user who started the run or a team admin may cancel it");
+    bool ask = false;
     switch (sb_runs_cancel(r->srv, r->store, r->who.tenant_id, id)) {
     case SB_RUNS_CANCELLING: {
         sb_json *o = run_json(r, &run, false);
@@ -595,21 +620,33 @@ void sb_api_run_cancel(sb_req *r)
     case SB_RUNS_NOT_HERE:
         if (is_final(run.status))
             return sb_req_error(r, 409, "ended", "the run already ended (%s)", run.status);
+        ask = true;
         break;
     }
-    /* Read the row again: cancelled here, or ended meanwhile, or owned by
-     * another server process. */
+    /* Not in this process: ask whichever process runs it, through the
+     * store; the run's row records the request. */
     sb_store_tx *tx;
+    int rc = SB_STORE_OK;
+    if (ask) {
+        if (!sb_req_begin(r, SB_STORE_WRITE, &tx)) return;
+        rc = sb_store_run_request_cancel(tx, id);
+        if (rc == SB_STORE_OK) {
+            if (!sb_req_commit(r, tx)) return;
+        } else {
+            sb_store_rollback(tx);
+        }
+    }
+    /* Read the row again: cancelled here, asked of its owner, or ended
+     * meanwhile. */
     if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
-    int rc = sb_store_run_get(tx, id, &run);
+    int got = sb_store_run_get(tx, id, &run);
     sb_store_rollback(tx);
-    if (rc != SB_STORE_OK) return sb_req_store_error(r, rc, "run");
+    if (got != SB_STORE_OK) return sb_req_store_error(r, got, "run");
     if (strcmp(run.status, "cancelled") == 0) return sb_req_json(r, 200, run_json(r, &run, false));
-    if (is_final(run.status))
+    if (rc == SB_STORE_CONFLICT || is_final(run.status))
         return sb_req_error(r, 409, "ended", "the run already ended (%s)", run.status);
-    sb_req_error(r, 409, "elsewhere",
-                 "the run is executing on another server process (%s); cancel it there",
-                 run.owner ? run.owner : "unknown");
+    if (rc != SB_STORE_OK) return sb_req_store_error(r, rc, "run");
+    return sb_req_json(r, 202, run_json(r, &run, false));
 }
 
 /* ---- GET /runs/{id}/events ------------------------------------------------------------ */
@@ -626,8 +663,10 @@ void sb_api_run_events(sb_req *r)
         return;
     }
     if (sb_runs_stream_live(r, r->who.tenant_id, id)) return;
-    /* Not in memory: ended (a fresh read sees the final row, which is
-     * written before the run leaves memory), or running elsewhere. */
+    /* Not in memory: running in another process, whose events come
+     * through the store, or ended: replayed from what the store keeps (a
+     * fresh read sees the final row, which is written before the run
+     * leaves memory). */
     sb_store_tx *tx;
     if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     int rc = sb_store_run_get(tx, id, &run);
@@ -635,24 +674,9 @@ void sb_api_run_events(sb_req *r)
     if (rc == SB_STORE_OK && is_final(run.status)) rc = sb_store_sample_list(tx, id, &samples);
     sb_store_rollback(tx);
     if (rc != SB_STORE_OK) return sb_req_store_error(r, rc, "run");
+    if (!is_final(run.status)) return sb_runs_stream_relay(r, r->who.tenant_id, id);
     sb_buf text = SB_BUF_INIT;
-    if (is_final(run.status)) {
-        sb_runs_replay(&text, &run, &samples);
-    } else {
-        sb_buf b = SB_BUF_INIT;
-        sb_buf_printf(&b, "{\"run\":%lld,\"status\":\"%s\"}", (long long)run.id, run.status);
-        sb_runs_sse(&text, "status", b.data, b.len);
-        sb_buf_reset(&b);
-        const char *msg = sb_arena_printf(
-            r->a,
-            "the run is executing on another server process (%s); its live events come from there",
-            run.owner ? run.owner : "unknown");
-        sb_buf_puts(&b, "{\"message\":");
-        sb_json_write_string(&b, msg, strlen(msg));
-        sb_buf_putc(&b, '}');
-        sb_runs_sse(&text, "notice", b.data, b.len);
-        sb_buf_free(&b);
-    }
+    sb_runs_replay(&text, &run, &samples, true);
     sb_runs_stream_text(r, text.data, text.len);
     sb_buf_free(&text);
 }

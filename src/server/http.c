@@ -473,6 +473,7 @@ void sb_server_config_defaults(sb_server_config *c)
     c->run_sample_rows = 200;
     c->run_sample_bytes = 8u << 20;
     c->fabric_idle_s = 300;
+    c->run_lease_s = 60;
 }
 
 sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *keys, sb_buf *err)
@@ -486,7 +487,10 @@ sb_server *sb_server_start(const sb_server_config *cfg, const sb_auth_keyring *k
     if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "sibyl");
     host[sizeof host - 1] = 0;
     static char owner[300];
-    snprintf(owner, sizeof owner, "%s:%ld", host, (long)getpid());
+    /* Host, pid and start time: two processes never share a name, even
+     * in containers that share a host name and a pid. */
+    snprintf(owner, sizeof owner, "%s:%ld:%llx", host, (long)getpid(),
+             (unsigned long long)s->started_ms);
     s->owner = owner;
 
     struct sockaddr_storage ss;

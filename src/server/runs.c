@@ -15,10 +15,25 @@
  * its samples are kept only when the team turned samples on, and the run
  * leaves memory: later readers replay it from the store.
  *
- * Limits: runs queued or running per tenant and per user (in this
- * process); sample rows per edge and sample bytes per run. Fabric sessions
- * (a local Spark driver, a Livy session) stay warm between the runs of one
- * user on one fabric until they have been idle for fabric_idle_s.
+ * Several processes may serve one store (PostgreSQL). A run belongs to the
+ * process that queued it (its owner); everything another process needs of
+ * it goes through the store:
+ *   - events: every event of a live run is written to the store as well,
+ *     sealed under the master key (the janitor and the end of the run
+ *     flush them), and a stream asked of a process that does not run it
+ *     relays them from there; they are dropped a lease after the run ends
+ *     (a stream that connects after the end gets the replay instead);
+ *   - cancel: a process that does not run it records the request in the
+ *     run's row; the owner's janitor polls for requests (CANCEL_POLL_MS);
+ *   - life: the owner stamps its live runs six times per lease (run_lease_s,
+ *     a minute by default); twice per lease every process's janitor marks
+ *     interrupted the live runs whose owner has not beaten for a lease;
+ *   - limits: runs queued or running per tenant and per user are counted in
+ *     the store when a run is admitted (api_runs.c).
+ * Sample rows per edge and sample bytes per run are bounded here. Fabric
+ * sessions (a local Spark driver, a Livy session) stay warm between the
+ * runs of one user on one fabric until they have been idle for
+ * fabric_idle_s.
  *
  * Threads and locks: one mutex guards the registry of live runs, the queue,
  * every live run's event log and every stream. A stream never blocks a
@@ -54,7 +69,10 @@ enum {
     NOTICE_MAX_BYTES = 2000,
     DETAIL_MAX_BYTES = 16000, /* a traceback kept with a failed run */
     JANITOR_MS = 250,
-    HEARTBEAT_MS = 15000,
+    HEARTBEAT_MS = 15000,       /* an SSE comment on a quiet stream */
+    CANCEL_POLL_MS = 500,       /* cancels asked of other processes */
+    EVENTS_PER_READ = 100,      /* events a relaying stream reads at a time */
+    RELAY_GRACE_MS = 3000,      /* a final row without its last events: wait this long */
 };
 
 typedef struct edge_rec {
@@ -87,6 +105,7 @@ struct sb_live_run {
     bool queued, ended, cancel_requested, interrupted;
     sb_fabric *fabric; /* while the fabric runs it: for cancel */
     sb_vec events;     /* event* */
+    size_t persisted;  /* events[0, persisted) are in the store */
     sb_vec edges;      /* edge_rec* */
     sb_vec notices;    /* char* */
     bool sample_limit_noted, edge_limit_noted;
@@ -101,13 +120,22 @@ struct sb_live_run {
 typedef struct run_stream {
     sb_runs *m;
     struct MHD_Connection *conn;
-    sb_live_run *run; /* NULL: only the fixed text */
+    int refs;         /* the connection's, and the janitor's while it reads for it */
+    bool closed;      /* the connection is gone */
+    sb_live_run *run; /* NULL: only the fixed text, or relayed events */
     const char *text; /* sent first: a prelude, or a whole replay */
     size_t len, pos;
     bool owns_text;
     size_t next, off; /* the next event of the run and how much of it went */
     bool suspended;
     int64_t last_ms; /* when something was last sent */
+    /* Relaying a run of another process (or one that ended) from the store. */
+    bool relay, relay_done;
+    int64_t tenant_id, run_id;
+    int64_t seq;             /* the next event to read */
+    int64_t final_since;     /* when the row was first seen ended without its last event */
+    sb_buf pending;          /* read, not yet sent */
+    size_t pending_pos;
     struct run_stream *prev, *nxt;
 } run_stream;
 
@@ -135,6 +163,10 @@ struct sb_runs {
     size_t nworkers;
     pthread_t janitor;
     bool janitor_started;
+    sb_store *janitor_store;   /* the janitor's own connection */
+    int64_t last_cancel_poll, last_beat, last_sweep;
+    int64_t lease_ms;          /* no sign of life for this long: the owner is gone */
+    char host[256];            /* this process's host, as in owner names */
     char *scratch; /* this process's directory for generated packages */
     int64_t heartbeat_ms;
     /* for /metrics */
@@ -471,6 +503,60 @@ static int write_run(sb_store *st, sb_live_run *lr, const char *status, const ch
     return rc;
 }
 
+/* Events carry sample rows: they pass through the store sealed under the
+ * master key, each bound to its tenant, run and place in the run. */
+static const char *event_context(sb_arena *a, int64_t tenant, int64_t run, int64_t seq)
+{
+    return sb_arena_printf(a, "run-event:%lld:%lld:%lld", (long long)tenant, (long long)run,
+                           (long long)seq);
+}
+
+static void seal_event(sb_server *s, sb_arena *a, int64_t tenant, int64_t run,
+                       sb_store_run_event *e, const event *ev)
+{
+    unsigned char *ct;
+    sb_server_seal(s, a, event_context(a, tenant, run, e->seq), ev->text, ev->len, &e->key_id,
+                   &ct, &e->sealed_len);
+    e->sealed = ct;
+}
+
+/* Write the run's events that are not in the store yet, for the streams
+ * of other processes. A live run's events only grow and a seq already
+ * written is ignored, so the worker and the janitor may both flush. The
+ * caller holds a reference to the run, not the mutex. */
+static void flush_events(sb_runs *m, sb_store *st, sb_live_run *lr)
+{
+    enum { BATCH = 200 };
+    for (;;) {
+        event *batch[BATCH];
+        pthread_mutex_lock(&m->mu);
+        size_t from = lr->persisted, to = lr->events.len;
+        if (to - from > BATCH) to = from + BATCH;
+        for (size_t i = from; i < to; i++) batch[i - from] = lr->events.items[i];
+        int64_t tenant = lr->tenant_id, run = lr->run_id;
+        pthread_mutex_unlock(&m->mu);
+        if (from == to || !run) return;
+        sb_arena *a = sb_arena_new();
+        sb_store_tx *tx = NULL;
+        int rc = sb_store_begin(st, a, tenant, 0, SB_STORE_WRITE, &tx);
+        for (size_t i = from; rc == SB_STORE_OK && i < to; i++) {
+            sb_store_run_event e = {.seq = (int64_t)i};
+            seal_event(m->srv, a, tenant, run, &e, batch[i - from]);
+            rc = sb_store_run_event_add(tx, &e, run);
+        }
+        if (rc == SB_STORE_OK)
+            rc = sb_store_commit(tx);
+        else if (tx)
+            sb_store_rollback(tx);
+        sb_arena_free(a);
+        /* Not written: the janitor tries again on its next round. */
+        if (rc != SB_STORE_OK) return;
+        pthread_mutex_lock(&m->mu);
+        if (lr->persisted < to) lr->persisted = to;
+        pthread_mutex_unlock(&m->mu);
+    }
+}
+
 /* Record the end of a run and tell its streams; the run leaves the
  * registry (streams reading it keep it alive). */
 static void finish(sb_runs *m, sb_live_run *lr, sb_store *st, const char *status,
@@ -500,10 +586,13 @@ static void finish(sb_runs *m, sb_live_run *lr, sb_store *st, const char *status
     push_event_locked(lr, "done", done.data, done.len, &w);
     sb_buf_free(&done);
     unlink_live_locked(m, lr);
-    unref_locked(lr); /* the registry's */
     pthread_mutex_unlock(&m->mu);
     wake(&w);
     sb_buf_free(&metrics);
+    if (st) flush_events(m, st, lr);
+    pthread_mutex_lock(&m->mu);
+    unref_locked(lr); /* the registry's */
+    pthread_mutex_unlock(&m->mu);
 }
 
 /* ---- fabric sessions ---------------------------------------------------------- */
@@ -982,6 +1071,153 @@ static void *worker_main(void *arg)
 
 /* ---- the janitor ---------------------------------------------------------------- */
 
+static void stream_unref_locked(run_stream *st);
+
+/* The distinct tenants of the runs in the registry. */
+static size_t live_tenants_locked(sb_runs *m, int64_t **out)
+{
+    size_t n = 0, cap = 0;
+    int64_t *t = NULL;
+    for (sb_live_run *lr = m->live; lr; lr = lr->next) {
+        if (!lr->run_id || lr->ended) continue;
+        size_t i = 0;
+        while (i < n && t[i] != lr->tenant_id) i++;
+        if (i < n) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            t = sb_xrealloc(t, cap * sizeof *t);
+        }
+        t[n++] = lr->tenant_id;
+    }
+    *out = t;
+    return n;
+}
+
+/* Stamp this process's runs of each tenant as alive, and act on cancels
+ * asked of other processes. */
+static void beat_and_poll(sb_runs *m, sb_store *st, const int64_t *tenants, size_t n, bool beat,
+                          bool poll)
+{
+    const char *owner = m->srv->owner;
+    for (size_t i = 0; i < n; i++) {
+        sb_arena *a = sb_arena_new();
+        sb_store_tx *tx = NULL;
+        if (beat && sb_store_begin(st, a, tenants[i], 0, SB_STORE_WRITE, &tx) == SB_STORE_OK) {
+            if (sb_store_run_heartbeat(tx, owner, sb_auth_now_ms()) == SB_STORE_OK)
+                sb_store_commit(tx);
+            else
+                sb_store_rollback(tx);
+        }
+        sb_vec ids = {0};
+        if (poll && sb_store_begin(st, a, tenants[i], 0, SB_STORE_READ, &tx) == SB_STORE_OK) {
+            sb_store_run_cancels_owned(tx, owner, &ids);
+            sb_store_rollback(tx);
+        }
+        for (size_t k = 0; k < ids.len; k++)
+            sb_runs_cancel(m->srv, st, tenants[i], *(const int64_t *)ids.items[k]);
+        sb_arena_free(a);
+    }
+}
+
+/* Runs whose owner stopped beating for a lease become interrupted; events
+ * of runs that ended a lease ago go (streams that followed them live have
+ * read them by then). Any process does it, for every tenant. */
+static void sweep(sb_store *st, int64_t lease_ms)
+{
+    sb_arena *a = sb_arena_new();
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int64_t now = sb_auth_now_ms();
+    if (sb_store_tenant_ids(st, a, &ids, &n) != SB_STORE_OK) n = 0;
+    for (size_t i = 0; i < n; i++) {
+        sb_store_tx *tx = NULL;
+        if (sb_store_begin(st, a, ids[i], 0, SB_STORE_WRITE, &tx) != SB_STORE_OK) continue;
+        int64_t stale = 0, purged = 0;
+        int rc = sb_store_run_interrupt_stale(
+            tx, now - lease_ms, "the server process running it stopped answering", &stale);
+        if (rc == SB_STORE_OK) rc = sb_store_run_event_purge(tx, now - lease_ms, &purged);
+        if (rc == SB_STORE_OK && (stale || purged))
+            rc = sb_store_commit(tx);
+        else
+            sb_store_rollback(tx);
+        if (rc == SB_STORE_OK && stale)
+            fprintf(stderr,
+                    "sibyl serve: runs: %lld run%s of tenant %lld marked interrupted: the server "
+                    "process running them stopped answering\n",
+                    (long long)stale, stale == 1 ? "" : "s", (long long)ids[i]);
+    }
+    sb_arena_free(a);
+}
+
+/* Read the next events of a relayed run from the store, or learn that it
+ * ended. The janitor holds a reference to the stream, not the mutex. */
+static void relay_read(sb_runs *m, sb_store *st, run_stream *rs, int64_t now)
+{
+    sb_arena *a = sb_arena_new();
+    sb_buf got = SB_BUF_INIT;
+    int64_t seq = rs->seq, final_since = rs->final_since;
+    bool done = false;
+    sb_store_tx *tx = NULL;
+    if (sb_store_begin(st, a, rs->tenant_id, 0, SB_STORE_READ, &tx) == SB_STORE_OK) {
+        sb_vec ev = {0};
+        int rc = sb_store_run_event_list(tx, rs->run_id, seq, EVENTS_PER_READ, &ev);
+        for (size_t i = 0; rc == SB_STORE_OK && i < ev.len && !done; i++) {
+            const sb_store_run_event *e = ev.items[i];
+            char *text;
+            size_t len;
+            seq = e->seq + 1;
+            if (sb_server_open(m->srv, a, event_context(a, rs->tenant_id, rs->run_id, e->seq),
+                               e->key_id, e->sealed, e->sealed_len, &text, &len) != 0) {
+                /* Sealed with a key this process does not have (retired
+                 * meanwhile): say so and go on. */
+                static const char lost[] = "{\"message\":\"an event of the run cannot be read "
+                                           "here: it was sealed with a key this server does not "
+                                           "have\"}";
+                sb_runs_sse(&got, "notice", lost, sizeof lost - 1);
+                continue;
+            }
+            sb_buf_add(&got, text, len);
+            done = strncmp(text, "event: done\n", 12) == 0;
+        }
+        sb_store_run run;
+        if (rc == SB_STORE_OK && !done && ev.len == 0) {
+            rc = sb_store_run_get(tx, rs->run_id, &run);
+            if (rc == SB_STORE_NOT_FOUND) {
+                done = true; /* deleted meanwhile */
+            } else if (rc == SB_STORE_OK && strcmp(run.status, "queued") != 0 &&
+                       strcmp(run.status, "running") != 0) {
+                /* Ended, and its last events never came (its process
+                 * stopped, or they were dropped): end with the row. */
+                if (!final_since) final_since = now;
+                if (now - final_since >= RELAY_GRACE_MS) {
+                    sb_vec samples = {0};
+                    if (seq == 0) sb_store_sample_list(tx, rs->run_id, &samples);
+                    sb_runs_replay(&got, &run, &samples, seq == 0);
+                    done = true;
+                }
+            }
+        }
+        sb_store_rollback(tx);
+    }
+    sb_arena_free(a);
+    wake_list w = {0};
+    pthread_mutex_lock(&m->mu);
+    if (!rs->closed) {
+        sb_buf_add(&rs->pending, got.data, got.len);
+        rs->seq = seq;
+        rs->final_since = final_since;
+        rs->relay_done = done;
+        if ((got.len || done) && rs->suspended) {
+            rs->suspended = false;
+            wake_add(&w, rs->conn);
+        }
+    }
+    stream_unref_locked(rs);
+    pthread_mutex_unlock(&m->mu);
+    wake(&w);
+    sb_buf_free(&got);
+}
+
 static void *janitor_main(void *arg)
 {
     sb_runs *m = arg;
@@ -1015,6 +1251,29 @@ static void *janitor_main(void *arg)
                 p = &wf->next;
             }
         }
+        /* Store work, done without the mutex: events to flush, relayed
+         * streams to feed, signs of life, cancels from elsewhere, runs of
+         * processes that are gone. */
+        sb_vec flush = {0}, relay = {0};
+        sb_arena *a = sb_arena_new();
+        for (sb_live_run *lr = m->live; lr; lr = lr->next) {
+            if (!lr->run_id || lr->persisted >= lr->events.len) continue;
+            lr->refs++;
+            sb_vec_push(a, &flush, lr);
+        }
+        for (run_stream *st = m->streams; st; st = st->nxt) {
+            if (!st->relay || st->relay_done || st->closed || st->pending.len) continue;
+            st->refs++;
+            sb_vec_push(a, &relay, st);
+        }
+        bool poll = now - m->last_cancel_poll >= CANCEL_POLL_MS;
+        bool beat = now - m->last_beat >= m->lease_ms / 6;
+        bool do_sweep = now - m->last_sweep >= m->lease_ms / 2;
+        if (poll) m->last_cancel_poll = now;
+        if (beat) m->last_beat = now;
+        if (do_sweep) m->last_sweep = now;
+        int64_t *tenants = NULL;
+        size_t ntenants = poll || beat ? live_tenants_locked(m, &tenants) : 0;
         pthread_mutex_unlock(&m->mu);
         wake(&w);
         while (expired) {
@@ -1022,6 +1281,28 @@ static void *janitor_main(void *arg)
             warm_free(expired);
             expired = next;
         }
+        if (!m->janitor_store && (flush.len || relay.len || ntenants || do_sweep))
+            m->janitor_store = open_store(m->srv);
+        sb_store *jst = m->janitor_store;
+        for (size_t i = 0; i < flush.len; i++) {
+            if (jst) flush_events(m, jst, flush.items[i]);
+            pthread_mutex_lock(&m->mu);
+            unref_locked(flush.items[i]);
+            pthread_mutex_unlock(&m->mu);
+        }
+        for (size_t i = 0; i < relay.len; i++) {
+            if (jst) {
+                relay_read(m, jst, relay.items[i], now);
+            } else {
+                pthread_mutex_lock(&m->mu);
+                stream_unref_locked(relay.items[i]);
+                pthread_mutex_unlock(&m->mu);
+            }
+        }
+        if (jst && ntenants) beat_and_poll(m, jst, tenants, ntenants, beat, poll);
+        if (jst && do_sweep) sweep(jst, m->lease_ms);
+        free(tenants);
+        sb_arena_free(a);
         pthread_mutex_lock(&m->mu);
     }
     pthread_mutex_unlock(&m->mu);
@@ -1048,6 +1329,18 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             n += k;
             continue;
         }
+        if (st->pending_pos < st->pending.len) {
+            size_t k = st->pending.len - st->pending_pos;
+            if (k > max - n) k = max - n;
+            memcpy(buf + n, st->pending.data + st->pending_pos, k);
+            st->pending_pos += k;
+            n += k;
+            if (st->pending_pos == st->pending.len) {
+                sb_buf_reset(&st->pending);
+                st->pending_pos = 0;
+            }
+            continue;
+        }
         if (!st->run || st->next >= st->run->events.len) break;
         const event *e = st->run->events.items[st->next];
         size_t k = e->len - st->off;
@@ -1063,7 +1356,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         pthread_mutex_unlock(&m->mu);
         return (ssize_t)n;
     }
-    if (!st->run || st->run->ended || m->closing) {
+    bool over = st->relay ? st->relay_done : !st->run || st->run->ended;
+    if (over || m->closing) {
         pthread_mutex_unlock(&m->mu);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
@@ -1081,6 +1375,15 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return 0;
 }
 
+static void stream_unref_locked(run_stream *st)
+{
+    if (--st->refs) return;
+    if (st->owns_text) free((char *)st->text);
+    sb_buf_free(&st->pending);
+    free(st);
+}
+
+/* The connection is gone (libmicrohttpd's free callback). */
 static void stream_free(void *cls)
 {
     run_stream *st = cls;
@@ -1091,16 +1394,19 @@ static void stream_free(void *cls)
     else
         m->streams = st->nxt;
     if (st->nxt) st->nxt->prev = st->prev;
+    st->prev = st->nxt = NULL;
     if (st->run) unref_locked(st->run);
+    st->run = NULL;
+    st->closed = true;
+    stream_unref_locked(st);
     pthread_mutex_unlock(&m->mu);
-    if (st->owns_text) free((char *)st->text);
-    free(st);
 }
 
 static run_stream *stream_new_locked(sb_runs *m, sb_req *r)
 {
     run_stream *st = sb_xcalloc(1, sizeof *st);
     st->m = m;
+    st->refs = 1;
     st->conn = r->conn;
     st->last_ms = mono_ms();
     st->nxt = m->streams;
@@ -1140,6 +1446,21 @@ bool sb_runs_stream_live(sb_req *r, int64_t tenant_id, int64_t run_id)
     return true;
 }
 
+void sb_runs_stream_relay(sb_req *r, int64_t tenant_id, int64_t run_id)
+{
+    sb_runs *m = r->srv->runs;
+    pthread_mutex_lock(&m->mu);
+    run_stream *st = stream_new_locked(m, r);
+    st->relay = true;
+    st->tenant_id = tenant_id;
+    st->run_id = run_id;
+    st->text = prelude;
+    st->len = sizeof prelude - 1;
+    pthread_cond_broadcast(&m->tick); /* read it now rather than on the next round */
+    pthread_mutex_unlock(&m->mu);
+    answer_stream(r, st);
+}
+
 void sb_runs_stream_text(sb_req *r, const char *text, size_t len)
 {
     sb_runs *m = r->srv->runs;
@@ -1166,7 +1487,7 @@ static const sb_store_sample *find_sample(const sb_vec *samples, const char *gem
     return NULL;
 }
 
-void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples)
+void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples, bool with_edges)
 {
     sb_arena *a = sb_arena_new();
     sb_diags d;
@@ -1174,7 +1495,7 @@ void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples)
     const sb_json *metrics =
         run->metrics ? sb_json_parse(a, run->metrics, strlen(run->metrics), &d) : NULL;
     sb_buf b = SB_BUF_INIT;
-    const sb_json *edges = sb_json_get(metrics, "edges");
+    const sb_json *edges = with_edges ? sb_json_get(metrics, "edges") : NULL;
     for (size_t i = 0; edges && edges->kind == SB_JSON_ARRAY && i < edges->u.array.len; i++) {
         const sb_json *e = edges->u.array.items[i];
         const sb_json *gem = sb_json_get(e, "gem"), *port = sb_json_get(e, "port");
@@ -1201,7 +1522,7 @@ void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples)
                       trunc && trunc->kind == SB_JSON_BOOL && trunc->u.boolean ? "true" : "false");
         sb_runs_sse(out, "edge", b.data, b.len);
     }
-    const sb_json *notices = sb_json_get(metrics, "notices");
+    const sb_json *notices = with_edges ? sb_json_get(metrics, "notices") : NULL;
     for (size_t i = 0; notices && notices->kind == SB_JSON_ARRAY && i < notices->u.array.len; i++) {
         sb_buf_reset(&b);
         sb_buf_puts(&b, "{\"message\":");
@@ -1343,8 +1664,7 @@ sb_live_run *sb_runs_reserve(sb_server *s, int64_t tenant_id, int64_t user_id, s
                              int *http_status, const char **why)
 {
     sb_runs *m = s->runs;
-    const sb_server_config *c = &s->cfg;
-    size_t total = 0, tenant = 0, user = 0;
+    size_t total = 0;
     pthread_mutex_lock(&m->mu);
     if (m->closing) {
         pthread_mutex_unlock(&m->mu);
@@ -1352,35 +1672,13 @@ sb_live_run *sb_runs_reserve(sb_server *s, int64_t tenant_id, int64_t user_id, s
         *why = "the server is stopping; start the run again in a moment";
         return NULL;
     }
-    for (sb_live_run *lr = m->live; lr; lr = lr->next) {
-        total++;
-        if (lr->tenant_id != tenant_id) continue;
-        tenant++;
-        if (lr->user_id == user_id) user++;
-    }
-    *http_status = 429;
-    if (total >= MAX_LIVE_RUNS || user >= c->runs_per_user || tenant >= c->runs_per_tenant)
-        m->refused++;
+    for (sb_live_run *lr = m->live; lr; lr = lr->next) total++;
     if (total >= MAX_LIVE_RUNS) {
+        m->refused++;
         pthread_mutex_unlock(&m->mu);
+        *http_status = 429;
         *why = sb_arena_printf(a, "the server already has %d runs queued or running; retry later",
                                MAX_LIVE_RUNS);
-        return NULL;
-    }
-    if (user >= c->runs_per_user) {
-        pthread_mutex_unlock(&m->mu);
-        *why = sb_arena_printf(a,
-                               "you already have %zu run%s queued or running, the most allowed "
-                               "per user; wait for one to finish or cancel one",
-                               user, user == 1 ? "" : "s");
-        return NULL;
-    }
-    if (tenant >= c->runs_per_tenant) {
-        pthread_mutex_unlock(&m->mu);
-        *why = sb_arena_printf(a,
-                               "your organisation already has %zu runs queued or running, the "
-                               "most allowed; wait for one to finish or cancel one",
-                               tenant);
         return NULL;
     }
     sb_live_run *lr = sb_xcalloc(1, sizeof *lr);
@@ -1396,6 +1694,14 @@ sb_live_run *sb_runs_reserve(sb_server *s, int64_t tenant_id, int64_t user_id, s
     pthread_mutex_unlock(&m->mu);
     *http_status = 0;
     return lr;
+}
+
+void sb_runs_refused(sb_server *s)
+{
+    sb_runs *m = s->runs;
+    pthread_mutex_lock(&m->mu);
+    m->refused++;
+    pthread_mutex_unlock(&m->mu);
 }
 
 void sb_runs_unreserve(sb_server *s, sb_live_run *lr)
@@ -1556,6 +1862,7 @@ bool sb_runs_init(sb_server *s, sb_buf *err)
     pthread_cond_init(&m->work, NULL);
     pthread_cond_init(&m->tick, NULL);
     m->heartbeat_ms = HEARTBEAT_MS;
+    m->lease_ms = (int64_t)(s->cfg.run_lease_s ? s->cfg.run_lease_s : 60) * 1000;
     if (s->cfg.timeout_s && (int64_t)s->cfg.timeout_s * 500 < m->heartbeat_ms)
         m->heartbeat_ms = (int64_t)s->cfg.timeout_s * 500;
     /* Generated packages go to DATA/runs/<this process>/<run id>: absolute,
@@ -1660,6 +1967,8 @@ void sb_runs_free(sb_server *s)
     }
     m->qhead = m->qtail = NULL;
     pthread_mutex_unlock(&m->mu);
+    sb_store_close(m->janitor_store);
+    m->janitor_store = NULL;
     remove_tree(m->scratch);
     free(m->scratch);
     /* Streams are gone with the HTTP daemon; any left would still point here. */

@@ -59,17 +59,37 @@ int sb_server_keys_rotate(sb_server *s, sb_auth_keyring *out, sb_buf *err)
     return rc;
 }
 
+void sb_server_seal(sb_server *s, sb_arena *a, const char *context, const void *plain,
+                    size_t len, const char **key_id, unsigned char **ct, size_t *ct_len)
+{
+    refresh(s);
+    pthread_rwlock_rdlock(&s->keys_mu);
+    sb_auth_seal(&s->live_keys, a, context, plain, len, ct, ct_len);
+    *key_id = sb_arena_strdup(a, sb_auth_keyring_current(&s->live_keys));
+    pthread_rwlock_unlock(&s->keys_mu);
+}
+
+int sb_server_open(sb_server *s, sb_arena *a, const char *context, const char *key_id,
+                   const unsigned char *ct, size_t ct_len, char **plain, size_t *len)
+{
+    pthread_rwlock_rdlock(&s->keys_mu);
+    bool known = sb_auth_keyring_has(&s->live_keys, key_id);
+    pthread_rwlock_unlock(&s->keys_mu);
+    /* Sealed by a newer key than ours: another process rotated. */
+    if (!known) refresh(s);
+    pthread_rwlock_rdlock(&s->keys_mu);
+    int rc = sb_auth_open(&s->live_keys, a, context, key_id, ct, ct_len, plain, len);
+    pthread_rwlock_unlock(&s->keys_mu);
+    return rc;
+}
+
 void sb_server_seal_credential(sb_server *s, sb_arena *a, int64_t tenant_id, sb_store_credential *c,
                                const char *secret)
 {
-    refresh(s);
     const char *ctx = sb_auth_credential_context(a, tenant_id, c);
     unsigned char *ct;
     size_t n;
-    pthread_rwlock_rdlock(&s->keys_mu);
-    sb_auth_seal(&s->live_keys, a, ctx, secret, strlen(secret), &ct, &n);
-    c->key_id = sb_arena_strdup(a, sb_auth_keyring_current(&s->live_keys));
-    pthread_rwlock_unlock(&s->keys_mu);
+    sb_server_seal(s, a, ctx, secret, strlen(secret), &c->key_id, &ct, &n);
     c->ciphertext = ct;
     c->ciphertext_len = n;
 }
@@ -79,16 +99,7 @@ int sb_server_open_credential(sb_server *s, sb_arena *a, int64_t tenant_id,
 {
     const char *ctx = sb_auth_credential_context(a, tenant_id, c);
     size_t n;
-    pthread_rwlock_rdlock(&s->keys_mu);
-    bool known = sb_auth_keyring_has(&s->live_keys, c->key_id);
-    pthread_rwlock_unlock(&s->keys_mu);
-    /* Sealed by a newer key than ours: another process rotated. */
-    if (!known) refresh(s);
-    pthread_rwlock_rdlock(&s->keys_mu);
-    int rc = sb_auth_open(&s->live_keys, a, ctx, c->key_id, c->ciphertext, c->ciphertext_len,
-                          secret, &n);
-    pthread_rwlock_unlock(&s->keys_mu);
-    return rc;
+    return sb_server_open(s, a, ctx, c->key_id, c->ciphertext, c->ciphertext_len, secret, &n);
 }
 
 static int secret_of(sb_server *s, sb_store_tx *tx, sb_arena *a, int rc,

@@ -45,6 +45,8 @@ typedef struct sb_server_config {
     unsigned run_sample_rows;  /* most sample rows per edge a run may ask for (default 200) */
     size_t run_sample_bytes;   /* sample data kept per run, all edges together (default 8 MiB) */
     unsigned fabric_idle_s;    /* warm fabric sessions idle this long are closed (default 300; 0: none kept) */
+    unsigned run_lease_s;      /* a process whose runs showed no sign of life for this long is
+                                  gone: any process marks them interrupted (default 60) */
 } sb_server_config;
 
 void sb_server_config_defaults(sb_server_config *c);

@@ -252,13 +252,16 @@ void sb_runs_free(sb_server *s);
  * whether the caller's credential is required. */
 const char *sb_runs_fabric_check(sb_arena *a, const char *name, const char *def_text,
                                  bool *needs_secret);
-/* Hold a place for a run of (tenant, user) within the limits, before its
- * row exists. NULL with the status to answer (429 over a limit, 503 while
- * stopping) and one sentence why. */
+/* Hold a place in this process for a run of (tenant, user), before its
+ * row exists (the per-tenant and per-user limits are counted in the store
+ * when the row is written). NULL with the status to answer (429 when the
+ * process holds its most runs, 503 while stopping) and one sentence why. */
 sb_live_run *sb_runs_reserve(sb_server *s, int64_t tenant_id, int64_t user_id, sb_arena *a,
                              int *http_status, const char **why);
 /* Give the place back (the run row could not be written). */
 void sb_runs_unreserve(sb_server *s, sb_live_run *lr);
+/* Count a run refused over a limit (for /metrics). */
+void sb_runs_refused(sb_server *s);
 /* Queue the run held by `lr`; the spec is copied. */
 void sb_runs_submit(sb_server *s, sb_live_run *lr, const sb_run_spec *spec);
 
@@ -276,11 +279,15 @@ bool sb_runs_live_state(sb_server *s, int64_t tenant_id, int64_t run_id, sb_aren
 /* Answer with the run's event stream when it is live in this process
  * (false otherwise, nothing answered). */
 bool sb_runs_stream_live(sb_req *r, int64_t tenant_id, int64_t run_id);
+/* Answer with the run's events as the store relays them (a run of another
+ * server process, or one that ended a moment ago), ending with its end. */
+void sb_runs_stream_relay(sb_req *r, int64_t tenant_id, int64_t run_id);
 /* Answer with a fixed event stream (a finished run replayed). */
 void sb_runs_stream_text(sb_req *r, const char *text, size_t len);
 /* The events of a finished run from what the store kept: its row (status,
- * message, metrics) and its samples (sb_store_sample*). */
-void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples);
+ * message, metrics) and its samples (sb_store_sample*); without
+ * `with_edges`, only its status and done events. */
+void sb_runs_replay(sb_buf *out, const sb_store_run *run, const sb_vec *samples, bool with_edges);
 /* One Server-Sent Event. */
 void sb_runs_sse(sb_buf *out, const char *event, const char *data, size_t len);
 /* Run counters and gauges in the Prometheus text format (for /metrics). */
@@ -328,6 +335,14 @@ void sb_server_keys_snapshot(sb_server *s, sb_auth_keyring *out);
 /* A new current key in the key file (sb_auth_keyring_rotate); *out receives
  * the new keyring. -1 with one sentence in err. */
 int sb_server_keys_rotate(sb_server *s, sb_auth_keyring *out, sb_buf *err);
+/* Seal `len` bytes under the current master key, bound to `context`: the
+ * key's id and the ciphertext in `a`. */
+void sb_server_seal(sb_server *s, sb_arena *a, const char *context, const void *plain,
+                    size_t len, const char **key_id, unsigned char **ct, size_t *ct_len);
+/* Open what sb_server_seal sealed: 0 with the NUL-terminated plaintext in
+ * `a`, -1 when no key in use opens it. */
+int sb_server_open(sb_server *s, sb_arena *a, const char *context, const char *key_id,
+                   const unsigned char *ct, size_t ct_len, char **plain, size_t *len);
 /* Seal `secret` as credential `c` of tenant `tenant_id` (its user, kind and
  * fabric or target set): fills key_id, ciphertext and ciphertext_len (in
  * `a`). */

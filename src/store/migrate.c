@@ -271,6 +271,29 @@ static const migration migrations[] = {
         NULL,
         NULL,
     },
+    {
+        2,
+        "runs shared by server processes",
+        /* A cancel asked of any process, for the one running the run to
+         * see; the running process's sign of life, so that the runs of a
+         * process that died are marked interrupted by the others. */
+        "ALTER TABLE runs ADD COLUMN cancel_requested {INT} NOT NULL DEFAULT 0;"
+        "ALTER TABLE runs ADD COLUMN heartbeat_at {INT} NOT NULL DEFAULT 0;"
+        /* The live events of a run (Server-Sent Events, sealed under the
+         * master key: they carry sample rows) on their way from the
+         * process running it to the streams of every process; dropped
+         * shortly after the run ends. */
+        "CREATE TABLE run_events ("
+        "  tenant_id {INT} NOT NULL,"
+        "  run_id {INT} NOT NULL,"
+        "  seq {INT} NOT NULL,"
+        "  key_id TEXT NOT NULL,"
+        "  sealed {BLOB} NOT NULL,"
+        "  PRIMARY KEY (tenant_id, run_id, seq),"
+        "  FOREIGN KEY (tenant_id, run_id) REFERENCES runs (tenant_id, id) ON DELETE CASCADE);",
+        NULL,
+        NULL,
+    },
 };
 
 int sb_store_latest_version(void)

@@ -18,7 +18,7 @@
 #define RUN_COLS                                                                                   \
     "id, project_id, pipeline_id, pipeline_version, pipeline_name, fabric_id, fabric_name, "       \
     "user_id, config, status, message, metrics, owner, started_at, finished_at, version, "         \
-    "created_at, updated_at"
+    "created_at, updated_at, cancel_requested, heartbeat_at"
 #define TOKEN_COLS                                                                                 \
     "id, user_id, name, hash, scopes, expires_at, revoked_at, last_used_at, version, "             \
     "created_at, updated_at"

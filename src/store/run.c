@@ -41,6 +41,8 @@ static void read_run(sb_store_tx *tx, st_cur *c, sb_store_run *r)
     r->version = st_col_int(c, 15);
     r->created_at = st_col_int(c, 16);
     r->updated_at = st_col_int(c, 17);
+    r->cancel_requested = st_col_int(c, 18) != 0;
+    r->heartbeat_at = st_col_int(c, 19);
 }
 
 static int check_texts(sb_store *s, const sb_store_run *r)
@@ -97,7 +99,8 @@ int sb_store_run_create(sb_store_tx *tx, sb_store_run *r)
     r->pipeline_version = version;
     r->pipeline_name = pipeline_name;
     r->fabric_name = fabric_name;
-    r->created_at = r->updated_at = now;
+    r->created_at = r->updated_at = r->heartbeat_at = now;
+    r->cancel_requested = false;
     return SB_STORE_OK;
 }
 
@@ -168,6 +171,32 @@ int sb_store_run_delete(sb_store_tx *tx, int64_t id, int64_t version)
     return st_audit(tx, "delete", "run", id, name, version, 0, NULL);
 }
 
+/* Audit the runs an interrupting statement returned (id, version,
+ * pipeline name) and count them. */
+static int audit_interrupted(sb_store_tx *tx, st_cur *c, int64_t *count)
+{
+    /* Collect first: the audit entries are written after the cursor ends. */
+    sb_vec hit = {0};
+    int rc;
+    while ((rc = st_next(c)) == 1) {
+        int64_t *row = sb_arena_alloc(tx->a, 2 * sizeof *row);
+        row[0] = st_col_int(c, 0);
+        row[1] = st_col_int(c, 1);
+        sb_vec_push(tx->a, &hit, row);
+        sb_vec_push(tx->a, &hit, (void *)st_col_str(tx, c, 2));
+    }
+    st_done(c);
+    if (rc < 0) return rc;
+    for (size_t i = 0; i + 1 < hit.len; i += 2) {
+        int64_t *row = hit.items[i];
+        rc = st_audit(tx, "interrupt", "run", row[0], hit.items[i + 1], row[1] - 1, row[1],
+                      "{\"status\":\"interrupted\"}");
+        if (rc != SB_STORE_OK) return rc;
+    }
+    *count = (int64_t)(hit.len / 2);
+    return SB_STORE_OK;
+}
+
 int sb_store_run_interrupt_owned(sb_store_tx *tx, const char *owner, const char *message,
                                  int64_t *count)
 {
@@ -179,26 +208,140 @@ int sb_store_run_interrupt_owned(sb_store_tx *tx, const char *owner, const char 
     if (rc != SB_STORE_OK) return st_wdone(tx, rc);
     st_cur c;
     rc = st_query(tx, Q_RUN_INTERRUPT, &c, "ssi", owner, message, st_now_ms());
+    return rc == SB_STORE_OK ? audit_interrupted(tx, &c, count) : rc;
+}
+
+int sb_store_run_interrupt_stale(sb_store_tx *tx, int64_t before, const char *message,
+                                 int64_t *count)
+{
+    *count = 0;
+    int rc = st_tx_write(tx);
     if (rc != SB_STORE_OK) return rc;
-    /* Collect first: the audit entries are written after the cursor ends. */
-    sb_vec hit = {0};
-    while ((rc = st_next(&c)) == 1) {
-        int64_t *row = sb_arena_alloc(tx->a, 2 * sizeof *row);
-        row[0] = st_col_int(&c, 0);
-        row[1] = st_col_int(&c, 1);
-        sb_vec_push(tx->a, &hit, row);
-        sb_vec_push(tx->a, &hit, (void *)st_col_str(tx, &c, 2));
+    rc = st_check_text(tx->s, "the message", message, false);
+    if (rc != SB_STORE_OK) return st_wdone(tx, rc);
+    st_cur c;
+    rc = st_query(tx, Q_RUN_INTERRUPT_STALE, &c, "isi", before, message, st_now_ms());
+    return rc == SB_STORE_OK ? audit_interrupted(tx, &c, count) : rc;
+}
+
+int sb_store_run_live_owners(sb_store_tx *tx, sb_vec *owners)
+{
+    int rc = st_tx_read(tx);
+    if (rc != SB_STORE_OK) return rc;
+    st_cur c;
+    rc = st_query(tx, Q_RUN_LIVE_OWNERS, &c, "");
+    if (rc != SB_STORE_OK) return rc;
+    while ((rc = st_next(&c)) == 1) sb_vec_push(tx->a, owners, (void *)st_col_str(tx, &c, 0));
+    st_done(&c);
+    return rc < 0 ? rc : SB_STORE_OK;
+}
+
+int sb_store_run_heartbeat(sb_store_tx *tx, const char *owner, int64_t now)
+{
+    int rc = st_tx_write(tx);
+    if (rc != SB_STORE_OK) return rc;
+    if (!owner) return st_wdone(tx, st_fail(tx->s, SB_STORE_INVALID, "no owner"));
+    return st_exec(tx, Q_RUN_HEARTBEAT, NULL, "si", owner, now);
+}
+
+int sb_store_run_count_live(sb_store_tx *tx, int64_t user_id, int64_t *tenant_runs,
+                            int64_t *user_runs)
+{
+    *tenant_runs = *user_runs = 0;
+    int rc = st_tx_write(tx);
+    if (rc != SB_STORE_OK) return rc;
+    rc = st_exec(tx, Q_RUN_ADMIT_LOCK, NULL, "");
+    if (rc != SB_STORE_OK) return rc;
+    st_cur c;
+    rc = st_first(tx, st_query(tx, Q_RUN_COUNT_LIVE, &c, "i", user_id), &c, "run count");
+    if (rc == SB_STORE_OK) {
+        *tenant_runs = st_col_int(&c, 0);
+        *user_runs = st_col_int(&c, 1);
     }
     st_done(&c);
+    return rc;
+}
+
+int sb_store_run_request_cancel(sb_store_tx *tx, int64_t id)
+{
+    int rc = st_tx_write(tx);
+    if (rc != SB_STORE_OK) return rc;
+    st_cur c;
+    rc = st_query(tx, Q_RUN_CANCEL_REQUEST, &c, "i", id);
+    if (rc != SB_STORE_OK) return rc;
+    rc = st_next(&c);
+    int64_t version = rc == 1 ? st_col_int(&c, 0) : 0;
+    const char *name = rc == 1 ? st_col_str(tx, &c, 1) : NULL;
+    st_done(&c);
     if (rc < 0) return rc;
-    for (size_t i = 0; i + 1 < hit.len; i += 2) {
-        int64_t *row = hit.items[i];
-        rc = st_audit(tx, "interrupt", "run", row[0], hit.items[i + 1], row[1] - 1, row[1],
-                      "{\"status\":\"interrupted\"}");
-        if (rc != SB_STORE_OK) return rc;
+    if (rc == 0) {
+        /* No live run: none at all, or one that already ended. */
+        rc = st_first(tx, st_query(tx, Q_RUN_VERSION, &c, "i", id), &c, "run");
+        st_done(&c);
+        if (rc == SB_STORE_OK) rc = st_fail(tx->s, SB_STORE_CONFLICT, "the run already ended");
+        return st_wdone(tx, rc);
     }
-    *count = (int64_t)(hit.len / 2);
-    return SB_STORE_OK;
+    return st_audit(tx, "cancel", "run", id, name, version, version, NULL);
+}
+
+int sb_store_run_cancels_owned(sb_store_tx *tx, const char *owner, sb_vec *ids)
+{
+    int rc = st_tx_read(tx);
+    if (rc != SB_STORE_OK) return rc;
+    st_cur c;
+    rc = st_query(tx, Q_RUN_CANCELS_OWNED, &c, "s", owner);
+    if (rc != SB_STORE_OK) return rc;
+    while ((rc = st_next(&c)) == 1) {
+        int64_t *id = sb_arena_alloc(tx->a, sizeof *id);
+        *id = st_col_int(&c, 0);
+        sb_vec_push(tx->a, ids, id);
+    }
+    st_done(&c);
+    return rc < 0 ? rc : SB_STORE_OK;
+}
+
+int sb_store_run_event_add(sb_store_tx *tx, sb_store_run_event *e, int64_t run_id)
+{
+    int rc = st_tx_write(tx);
+    if (rc != SB_STORE_OK) return rc;
+    rc = st_check_text(tx->s, "the key id", e->key_id, true);
+    if (rc == SB_STORE_OK && (!e->sealed || !e->sealed_len))
+        rc = st_fail(tx->s, SB_STORE_INVALID, "the event is empty");
+    if (rc != SB_STORE_OK) return st_wdone(tx, rc);
+    /* The run, in this tenant (the foreign key would only say "no"). */
+    st_cur c;
+    rc = st_first(tx, st_query(tx, Q_RUN_VERSION, &c, "i", run_id), &c, "run");
+    st_done(&c);
+    if (rc != SB_STORE_OK) return st_wdone(tx, rc);
+    return st_exec(tx, Q_EVENT_ADD, NULL, "iisx", run_id, e->seq, e->key_id,
+                   (const void *)e->sealed, e->sealed_len);
+}
+
+int sb_store_run_event_list(sb_store_tx *tx, int64_t run_id, int64_t from_seq, int64_t limit,
+                            sb_vec *out)
+{
+    int rc = st_tx_read(tx);
+    if (rc != SB_STORE_OK) return rc;
+    st_cur c;
+    rc = st_query(tx, Q_EVENT_LIST, &c, "iii", run_id, from_seq, limit > 0 ? limit : INT64_MAX);
+    if (rc != SB_STORE_OK) return rc;
+    while ((rc = st_next(&c)) == 1) {
+        sb_store_run_event *e = sb_arena_alloc(tx->a, sizeof *e);
+        e->seq = st_col_int(&c, 0);
+        e->key_id = st_col_str(tx, &c, 1);
+        e->sealed = st_col_blob(tx, &c, 2, &e->sealed_len);
+        sb_vec_push(tx->a, out, e);
+    }
+    st_done(&c);
+    return rc < 0 ? rc : SB_STORE_OK;
+}
+
+int sb_store_run_event_purge(sb_store_tx *tx, int64_t finished_before, int64_t *count)
+{
+    *count = 0;
+    int rc = st_tx_write(tx);
+    if (rc != SB_STORE_OK) return rc;
+    return st_exec(tx, Q_EVENT_PURGE, count, "i", finished_before);
 }
 
 int sb_store_sample_add(sb_store_tx *tx, sb_store_sample *smp)

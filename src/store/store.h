@@ -402,9 +402,11 @@ typedef struct sb_store_run {
     const char *status; /* "queued", "running", "succeeded", "failed", "cancelled", "interrupted" */
     const char *message;             /* one sentence when it failed; may be NULL */
     const char *metrics;             /* JSON: per-gem rows and time; may be NULL */
-    const char *owner;               /* the server process running it (for shutdown); may be NULL */
+    const char *owner;               /* the server process running it; may be NULL */
     int64_t started_at, finished_at; /* 0: not yet */
     int64_t created_at, updated_at;
+    bool cancel_requested; /* asked of any server process, for the owner to act on */
+    int64_t heartbeat_at;  /* the owner's last sign of life (set on create) */
 } sb_store_run;
 
 /* The pipeline must be a pipeline file of the project, and the fabric (when
@@ -424,6 +426,47 @@ int sb_store_run_delete(sb_store_tx *tx, int64_t id, int64_t version);
  * shutdown). *count receives how many. */
 int sb_store_run_interrupt_owned(sb_store_tx *tx, const char *owner, const char *message,
                                  int64_t *count);
+
+/* Several server processes share the runs of one store. Each run has an
+ * owner, the process that queued it and runs it; the owner stamps its live
+ * runs with a heartbeat, acts on cancels asked of other processes, and
+ * passes the run's live events through the store so that any process can
+ * stream them. Any process marks interrupted the live runs of an owner
+ * that stopped beating. */
+
+/* Admission: take the tenant's admission lock until the transaction ends
+ * (two processes cannot both admit past a limit), then count the tenant's
+ * runs queued or running, and those of `user_id` among them. */
+int sb_store_run_count_live(sb_store_tx *tx, int64_t user_id, int64_t *tenant_runs,
+                            int64_t *user_runs);
+/* Ask the owner to cancel a run (audited; the run's version stays).
+ * SB_STORE_NOT_FOUND: no such run; SB_STORE_CONFLICT: it already ended. */
+int sb_store_run_request_cancel(sb_store_tx *tx, int64_t id);
+/* Ids (int64_t* items) of `owner`'s live runs whose cancel was asked. */
+int sb_store_run_cancels_owned(sb_store_tx *tx, const char *owner, sb_vec *ids);
+/* Stamp `owner`'s live runs as alive at `now`. */
+int sb_store_run_heartbeat(sb_store_tx *tx, const char *owner, int64_t now);
+/* Mark interrupted every live run whose owner last beat before `before`. */
+int sb_store_run_interrupt_stale(sb_store_tx *tx, int64_t before, const char *message,
+                                 int64_t *count);
+/* The owners (const char* items) of the tenant's live runs. */
+int sb_store_run_live_owners(sb_store_tx *tx, sb_vec *owners);
+
+typedef struct sb_store_run_event {
+    int64_t seq;          /* 0, 1, 2, ... in the order the owner produced them */
+    const char *key_id;   /* the master key that sealed it */
+    const unsigned char *sealed;
+    size_t sealed_len;
+} sb_store_run_event;
+
+/* Add an event of a live run, sealed by the caller (adding a seq already
+ * there does nothing). */
+int sb_store_run_event_add(sb_store_tx *tx, sb_store_run_event *e, int64_t run_id);
+/* Events with seq >= from_seq, oldest first, at most `limit`. */
+int sb_store_run_event_list(sb_store_tx *tx, int64_t run_id, int64_t from_seq, int64_t limit,
+                            sb_vec *out);
+/* Drop the events of runs that ended before `finished_before`. */
+int sb_store_run_event_purge(sb_store_tx *tx, int64_t finished_before, int64_t *count);
 
 typedef struct sb_store_sample {
     int64_t id;

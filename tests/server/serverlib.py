@@ -18,6 +18,15 @@ import time
 
 PASSWORD = "correct-horse-battery"
 
+# Spark settings of the goldens (docs/testing.md), for the `spark` fabrics
+# the suites define.
+SPARK_CONF = {
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.ui.enabled": "false",
+}
+
 
 class Checks:
     """Counted checks: every failure is printed at once and summed up at the end."""
@@ -164,6 +173,87 @@ class Client:
         if st == 200:
             self.csrf = js["csrf_token"]
         return st, js
+
+
+# ---- Server-Sent Events ------------------------------------------------------
+
+class Events:
+    """One event stream: GET /api/v1/runs/{id}/events, read event by event."""
+
+    def __init__(self, client, run_id, timeout=300):
+        self.conn = client.connect()
+        self.conn.timeout = timeout
+        h = {}
+        if client.token:
+            h["Authorization"] = "Bearer " + client.token
+        elif client.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        self.conn.request("GET", f"/api/v1/runs/{run_id}/events", headers=h)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.content_type = self.resp.getheader("Content-Type", "")
+        self.events = []
+        self.comments = 0
+        self.ended = False
+        if self.status != 200:
+            self.resp.read()
+            self.ended = True
+
+    def next(self):
+        """(event, data) of the next event, or None at the end of the stream."""
+        name, data = None, []
+        while not self.ended:
+            line = self.resp.readline()
+            if not line:
+                self.ended = True
+                break
+            line = line.decode().rstrip("\r\n")
+            if line == "":
+                if data:
+                    ev = (name or "message", json.loads("\n".join(data)))
+                    self.events.append(ev)
+                    return ev
+                name = None
+                continue
+            if line.startswith(":"):
+                self.comments += 1
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+        return None
+
+    def until(self, pred):
+        """Read until an event satisfies pred (returned) or the stream ends (None)."""
+        while True:
+            ev = self.next()
+            if ev is None or pred(ev):
+                return ev
+
+    def rest(self):
+        while self.next() is not None:
+            pass
+        self.close()
+        return self.events
+
+    def close(self):
+        self.conn.close()
+
+
+def edges(events):
+    return [d for e, d in events if e == "edge"]
+
+
+def statuses(events):
+    return [d["status"] for e, d in events if e == "status"]
+
+
+def done_of(events):
+    d = [d for e, d in events if e == "done"]
+    return d[-1] if d else None
 
 
 def wait_ready(server, seconds=30):

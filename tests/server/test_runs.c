@@ -78,7 +78,7 @@ static void test_replay(void **state)
     sb_vec samples = {0};
     sb_vec_push(a, &samples, &smp);
     sb_buf out = SB_BUF_INIT;
-    sb_runs_replay(&out, &run, &samples);
+    sb_runs_replay(&out, &run, &samples, true);
     const char *names[16], *data[16];
     size_t n = split_events(a, out.data, names, data, 16);
     assert_int_equal(n, 5);
@@ -117,12 +117,21 @@ static void test_replay(void **state)
      * or a row without metrics): status and done only. */
     sb_store_run bare = {.id = 8, .status = "cancelled"};
     sb_buf_reset(&out);
-    sb_runs_replay(&out, &bare, NULL);
+    sb_runs_replay(&out, &bare, NULL, true);
     n = split_events(a, out.data, names, data, 16);
     assert_int_equal(n, 2);
     assert_string_equal(names[0], "status");
     assert_string_equal(names[1], "done");
     assert_int_equal(sb_json_get(parse(a, data[1]), "metrics")->kind, SB_JSON_NULL);
+
+    /* The end only (a relayed stream that already sent the edges). */
+    sb_buf_reset(&out);
+    sb_runs_replay(&out, &run, &samples, false);
+    n = split_events(a, out.data, names, data, 16);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "status");
+    assert_string_equal(names[1], "done");
+    assert_string_equal(sb_json_get(parse(a, data[1]), "hint")->u.string.s, "look at gem big");
     sb_buf_free(&out);
     sb_arena_free(a);
 }

@@ -33,6 +33,14 @@
 
 /* ---- per-test environment ------------------------------------------------ */
 
+/* An event of a run as the server seals it (here: bytes under key k1). */
+#define EVENT(seq_, bytes_)                                                                        \
+    (sb_store_run_event)                                                                           \
+    {                                                                                              \
+        .seq = (seq_), .key_id = "k1", .sealed = (const unsigned char *)(bytes_),                  \
+        .sealed_len = strlen(bytes_)                                                               \
+    }
+
 static const char *g_pg; /* connection string while the PostgreSQL group runs */
 static int g_counter;
 
@@ -236,6 +244,7 @@ static void build_world(env *e, world *w, const char *slug, const char *prefix)
                             .owner = sb_arena_printf(e->a, "%s-srv", prefix),
                             .started_at = 1000};
     MUST(e, sb_store_run_create(tx, &w->run));
+    MUST(e, sb_store_run_event_add(tx, &EVENT(0, "sealed status"), w->run.id));
     w->sample = (sb_store_sample){
         .run_id = w->run.id, .gem = "clean", .port = "out", .rows = "[{\"a\":1}]"};
     MUST(e, sb_store_sample_add(tx, &w->sample));
@@ -820,6 +829,94 @@ static void test_runs_samples(void **state)
     assert_int_equal(n, 0);
     commit(e, tx);
 
+    /* Runs shared by server processes (rolled back: the checks below
+     * count the runs above). */
+    tx = begin_w(e, w.tenant, 0);
+    int64_t live_tenant = -1, live_user = -1;
+    OK(sb_store_run_count_live(tx, w.user.id, &live_tenant, &live_user));
+    assert_int_equal(live_tenant, 0); /* every run so far ended */
+    sb_store_run live = {.project_id = w.project.id,
+                         .pipeline_id = w.pipeline.id,
+                         .user_id = w.user.id,
+                         .status = "running",
+                         .owner = "srv3"};
+    OK(sb_store_run_create(tx, &live));
+    OK(sb_store_run_create(tx, &(sb_store_run){.project_id = w.project.id,
+                                              .pipeline_id = w.pipeline.id,
+                                              .owner = "srv4"}));
+    OK(sb_store_run_count_live(tx, w.user.id, &live_tenant, &live_user));
+    assert_int_equal(live_tenant, 2);
+    assert_int_equal(live_user, 1);
+    sb_store_run fresh;
+    OK(sb_store_run_get(tx, live.id, &fresh));
+    assert_false(fresh.cancel_requested);
+    assert_true(fresh.heartbeat_at > 0);
+    OK(sb_store_run_request_cancel(tx, live.id));
+    OK(sb_store_run_request_cancel(tx, live.id)); /* asked twice: one request */
+    OK(sb_store_run_get(tx, live.id, &fresh));
+    assert_true(fresh.cancel_requested);
+    assert_int_equal(fresh.version, 1); /* the owner's next write is not stale */
+    sb_vec ids = {0};
+    OK(sb_store_run_cancels_owned(tx, live.owner, &ids));
+    assert_int_equal(ids.len, 1);
+    assert_int_equal(*(int64_t *)ids.items[0], live.id);
+    ids = (sb_vec){0};
+    OK(sb_store_run_cancels_owned(tx, "someone-else", &ids));
+    assert_int_equal(ids.len, 0);
+    sb_vec owners = {0};
+    OK(sb_store_run_live_owners(tx, &owners));
+    assert_int_equal(owners.len, 2);
+    assert_string_equal(owners.items[0], "srv3");
+    assert_string_equal(owners.items[1], "srv4");
+    /* Events in transit: in order, from a seq on; a repeated seq is ignored. */
+    OK(sb_store_run_event_add(tx, &EVENT(1, "one"), live.id));
+    OK(sb_store_run_event_add(tx, &EVENT(2, "two"), live.id));
+    OK(sb_store_run_event_add(tx, &EVENT(1, "again"), live.id));
+    sb_vec ev = {0};
+    OK(sb_store_run_event_list(tx, live.id, 1, 10, &ev));
+    assert_int_equal(ev.len, 2);
+    const sb_store_run_event *first = ev.items[0];
+    assert_string_equal(first->key_id, "k1");
+    assert_int_equal(first->sealed_len, 3);
+    assert_memory_equal(first->sealed, "one", 3);
+    assert_int_equal(((sb_store_run_event *)ev.items[1])->seq, 2);
+    ev = (sb_vec){0};
+    OK(sb_store_run_event_list(tx, live.id, 0, 2, &ev));
+    assert_int_equal(ev.len, 2);
+    /* A beating owner is not stale; one that stopped beating is. */
+    int64_t created = fresh.heartbeat_at;
+    OK(sb_store_run_heartbeat(tx, live.owner, created + 10000));
+    OK(sb_store_run_interrupt_stale(tx, created, "gone", &n));
+    assert_int_equal(n, 0);
+    OK(sb_store_run_interrupt_stale(tx, created + 5000, "gone", &n));
+    assert_int_equal(n, 1); /* srv4's, which never beat after its start */
+    int64_t purged = -1;
+    OK(sb_store_run_event_purge(tx, INT64_MAX, &purged));
+    assert_int_equal(purged, 1); /* the world's run ended long ago; srv3's is live */
+    OK(sb_store_run_interrupt_stale(tx, created + 20000, "the server running it stopped", &n));
+    assert_int_equal(n, 1);
+    OK(sb_store_run_get(tx, live.id, &fresh));
+    assert_string_equal(fresh.status, "interrupted");
+    assert_string_equal(fresh.message, "the server running it stopped");
+    OK(sb_store_run_event_purge(tx, fresh.finished_at, &purged));
+    assert_int_equal(purged, 0); /* ended, but not before that */
+    OK(sb_store_run_event_purge(tx, fresh.finished_at + 1, &purged));
+    assert_int_equal(purged, 2);
+    owners = (sb_vec){0};
+    OK(sb_store_run_live_owners(tx, &owners));
+    assert_int_equal(owners.len, 0);
+    IS(SB_STORE_CONFLICT, sb_store_run_request_cancel(tx, live.id));
+    sb_store_rollback(tx);
+    tx = begin_w(e, w.tenant, 0);
+    IS(SB_STORE_NOT_FOUND, sb_store_run_request_cancel(tx, 987654));
+    sb_store_rollback(tx);
+    tx = begin_w(e, w.tenant, 0);
+    IS(SB_STORE_NOT_FOUND, sb_store_run_event_add(tx, &EVENT(0, "x"), 987654));
+    sb_store_rollback(tx);
+    tx = begin_w(e, w.tenant, 0);
+    IS(SB_STORE_INVALID, sb_store_run_event_add(tx, &EVENT(0, ""), live.id));
+    sb_store_rollback(tx);
+
     /* Checks on create. */
     tx = begin_w(e, w.tenant, 0);
     IS(SB_STORE_INVALID, sb_store_run_create(tx, &(sb_store_run){.project_id = w.project.id,
@@ -1262,7 +1359,10 @@ static void test_audit(void **state)
     sb_store_sample smp = {.run_id = r.id, .gem = "g", .port = "out", .rows = "[]"};
     AUDITED(sb_store_sample_add(tx, &smp), "create", "sample", smp.id, 0, 1);
     int64_t cnt = 0;
-    AUDITED(sb_store_run_interrupt_owned(tx, "me", "stop", &cnt), "interrupt", "run", r.id, 2, 3);
+    UNAUDITED(sb_store_run_heartbeat(tx, "me", 7));
+    UNAUDITED(sb_store_run_event_add(tx, &EVENT(0, "sealed x"), r.id));
+    AUDITED(sb_store_run_request_cancel(tx, r.id), "cancel", "run", r.id, 2, 2);
+        AUDITED(sb_store_run_interrupt_owned(tx, "me", "stop", &cnt), "interrupt", "run", r.id, 2, 3);
     AUDITED(sb_store_run_delete(tx, r.id, 3), "delete", "run", r.id, 3, 0);
     sb_store_token tok = {.user_id = u.id, .name = "t", .hash = "h2", .scopes = "read"};
     AUDITED(sb_store_token_create(tx, &tok), "create", "token", tok.id, 0, 1);
@@ -1430,8 +1530,11 @@ static void dump_world(env *e, world *w, sb_buf *out)
     MUST(e, sb_store_run_list(tx, NULL, NULL, &v));
     for (size_t i = 0; i < v.len; i++) {
         sb_store_run *r = v.items[i];
-        sb_buf_printf(out, "run %lld %s v%lld\n", (long long)r->id, r->status,
-                      (long long)r->version);
+        sb_buf_printf(out, "run %lld %s v%lld cancel %d beat %lld\n", (long long)r->id, r->status,
+                      (long long)r->version, r->cancel_requested, (long long)r->heartbeat_at);
+        sb_vec ev = {0};
+        MUST(e, sb_store_run_event_list(tx, r->id, 0, 0, &ev));
+        sb_buf_printf(out, "events %zu\n", ev.len);
         sb_vec smp = {0};
         MUST(e, sb_store_sample_list(tx, r->id, &smp));
         sb_buf_printf(out, "samples %zu\n", smp.len);
@@ -1660,6 +1763,25 @@ static void test_isolation(void **state)
     WALK(sb_store_run_delete, NF, A.run.id, A.run.version);
     WALK(sb_store_run_interrupt_owned, OKS, A.run.owner, "x", &count);
     assert_int_equal(count, 0);
+    WALK(sb_store_run_request_cancel, NF, A.run.id);
+    out = (sb_vec){0};
+    WALK(sb_store_run_cancels_owned, OKS, A.run.owner, &out);
+    assert_int_equal(out.len, 0);
+    WALK(sb_store_run_heartbeat, OKS, A.run.owner, 1);
+    out = (sb_vec){0};
+    WALK(sb_store_run_live_owners, OKS, &out);
+    for (size_t i = 0; i < out.len; i++)
+        if (strcmp(out.items[i], A.run.owner) == 0) fail_msg("tenant A's run owner leaked");
+    int64_t live_tenant = -1, live_user = -1;
+    WALK(sb_store_run_count_live, OKS, A.user.id, &live_tenant, &live_user);
+    assert_int_equal(live_user, 0);
+    WALK(sb_store_run_event_add, NF, &EVENT(1, "sealed x"), A.run.id);
+    out = (sb_vec){0};
+    WALK(sb_store_run_event_list, OKS, A.run.id, 0, 0, &out);
+    assert_int_equal(out.len, 0);
+    /* B's own live runs go; A's stays. */
+    WALK(sb_store_run_interrupt_stale, OKS, INT64_MAX, "x", &count);
+    WALK(sb_store_run_event_purge, OKS, INT64_MAX, &count);
     sb_store_sample smp = {.run_id = A.run.id, .gem = "g", .port = "p", .rows = "[]"};
     WALK(sb_store_sample_add, NF, &smp);
     out = (sb_vec){0};
