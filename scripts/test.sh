@@ -6,7 +6,7 @@
 # of every fuzz target.
 #   FUZZ_SECONDS=600 scripts/test.sh   for longer fuzzing
 #   SIBYL_SKIP_SPARK=1 scripts/test.sh skip the suites that run real Spark
-# (Java and pyspark 3.5 / 4 come from scripts/spark-env.sh and spark-env-4.sh.)
+# (Java and pyspark 3.5 / 4 come from scripts/spark-env.sh [--spark4].)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

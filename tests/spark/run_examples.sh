@@ -12,7 +12,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 spark4=0
 for a in "$@"; do [ "$a" = "--spark4" ] && spark4=1; done
 if [ "$spark4" = 1 ]; then
-    PY=$("$root/scripts/spark-env-4.sh")
+    PY=$("$root/scripts/spark-env.sh" --spark4)
 else
     PY=$("$root/scripts/spark-env.sh")
     # The generated packages' own tests and lint.
