@@ -173,15 +173,16 @@ bool sb_req_param_id(sb_req *r, size_t i, int64_t *out)
 
 bool sb_req_version(sb_req *r, const sb_json *body, int64_t *out)
 {
-    /* A `version` member is checked even when If-Match, which wins, is
-     * there too: a body is valid or not on its own. */
+    /* Both may be there; then they must agree. */
     bool in_body = body && sb_json_get(body, "version");
+    int64_t body_version = 0;
     if (in_body) {
-        if (!sb_req_field_int(r, body, "version", true, out)) return false;
-        if (*out <= 0) {
+        if (!sb_req_field_int(r, body, "version", true, &body_version)) return false;
+        if (body_version <= 0) {
             sb_req_error(r, 400, "bad_version", "field `version` must be positive");
             return false;
         }
+        *out = body_version;
     }
     const char *im = sb_req_header(r, "If-Match");
     if (im) {
@@ -194,7 +195,17 @@ bool sb_req_version(sb_req *r, const sb_json *body, int64_t *out)
         if (n < sizeof buf && im[0] != '0') {
             memcpy(buf, im, n);
             buf[n] = 0;
-            if (parse_pos(buf, out)) return true;
+            if (parse_pos(buf, out)) {
+                if (!in_body || body_version == *out) return true;
+                /* At most one of them is the object's version: the
+                 * request is stale in the other. */
+                sb_req_error(r, 409, "conflict",
+                             "If-Match says version %lld and field `version` says %lld: at "
+                             "least one is not the object's version; send one, or the same in "
+                             "both",
+                             (long long)*out, (long long)body_version);
+                return false;
+            }
         }
         sb_req_error(r, 400, "bad_version", "If-Match must hold the object's version, e.g. \"3\"");
         return false;

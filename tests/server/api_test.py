@@ -223,6 +223,10 @@ def run(port, data):
     check(st == 200 and p2["version"] == 2, "update with the version")
     st, js, _, _ = admin.call("PATCH", f"/api/v1/projects/{pid}", {"description": "f", "version": 1})
     check(st == 409 and js["error"]["code"] == "conflict", "stale version: 409")
+    st, js, _, _ = admin.call("PATCH", f"/api/v1/projects/{pid}", {"description": "g", "version": 1},
+                              headers={"If-Match": '"2"'})
+    check(st == 409 and js["error"]["code"] == "conflict",
+          f"If-Match and a body version that disagree: 409 ({st}, {js})")
     st, p3, _, _ = admin.call("GET", f"/api/v1/projects/{pid}")
     check(st == 200 and p3["description"] == "e", "the stale update changed nothing")
 
@@ -315,7 +319,7 @@ def run(port, data):
     check(st == 200, "other tenant's admin signs in")
     for method, path, body in [
         ("GET", f"/api/v1/projects/{pid}", None),
-        ("PATCH", f"/api/v1/projects/{pid}", {"version": 2, "description": "x"}),
+        ("PATCH", f"/api/v1/projects/{pid}", {"version": 3, "description": "x"}),
         ("DELETE", f"/api/v1/projects/{pid}", None),
         ("GET", base, None),
         ("GET", base + "/orders", None),
