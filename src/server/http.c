@@ -419,6 +419,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (strcmp(method, "HEAD") == 0) r.out.len = 0;
     enum MHD_Result ok = respond(c, s, &r);
     sb_buf_free(&r.out);
+    /* The answer is libmicrohttpd's copy now: what the handler built goes
+     * at once, not when the client has read the answer (a few hundred slow
+     * readers would otherwise hold a few hundred handlers' memory). */
+    sb_buf_free(&ctx->body);
+    sb_arena_free(ctx->a);
+    ctx->a = NULL;
     return ok;
 }
 
