@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,8 +58,19 @@ static int lite_exec(sb_store *s, const char *sql)
     return SB_STORE_OK;
 }
 
+/* Before the first connection: no memory statistics. SQLite keeps them
+ * under one global mutex taken around every allocation, which the request
+ * threads would contend for; sibyl never reads them. (When something else
+ * initialised SQLite first, sqlite3_config refuses, and nothing changes.) */
+static void lite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int lite_connect(sb_store *s, const char *path)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, lite_configure);
     /* Create the file private to its owner before SQLite does. Only when it
      * does not exist: closing a descriptor of a database file drops every
      * POSIX lock this process holds on it, those of the other connections
