@@ -112,19 +112,23 @@ bool sb_route_match_pattern(sb_arena *a, const char *pattern, const char *path,
 const sb_route *sb_route_match(sb_req *r, const char *method, const char *path,
                                bool *method_mismatch)
 {
+    /* The method first (cheap), then the pattern without copying anything;
+     * the parameters are copied once, from the route that matched. */
     *method_mismatch = false;
     for (size_t i = 0; i < SB_COUNTOF(routes); i++) {
+        if (strcmp(routes[i].method, method) != 0 ||
+            !sb_route_match_pattern(r->a, routes[i].pattern, path, NULL, NULL))
+            continue;
         const char *params[4];
         size_t np = 0;
-        if (!sb_route_match_pattern(r->a, routes[i].pattern, path, params, &np)) continue;
-        if (strcmp(routes[i].method, method) != 0) {
-            *method_mismatch = true;
-            continue;
-        }
+        sb_route_match_pattern(r->a, routes[i].pattern, path, params, &np);
         for (size_t k = 0; k < np; k++) r->params[k] = params[k];
         r->nparams = np;
         return &routes[i];
     }
+    /* No route for this method: is there one for another (405)? */
+    for (size_t i = 0; i < SB_COUNTOF(routes) && !*method_mismatch; i++)
+        *method_mismatch = sb_route_match_pattern(r->a, routes[i].pattern, path, NULL, NULL);
     return NULL;
 }
 
