@@ -18,11 +18,52 @@
 
 enum { DEFAULT_LOG_LINES = 30 };
 
+static void put_str_or_null(sb_buf *out, const char *key, const char *v)
+{
+    sb_buf_printf(out, ",\"%s\":", key);
+    if (v)
+        sb_json_write_string(out, v, strlen(v));
+    else
+        sb_buf_puts(out, "null");
+}
+
+/* --format json: one object on stdout when the command ends. */
+static void print_json(const sb_project *p, const sb_pipeline *pl, const sb_fabric_def *def,
+                       const sb_batch_status *st, bool submitted, bool waited, double seconds,
+                       const sb_vec *log, long log_total)
+{
+    sb_buf out = SB_BUF_INIT;
+    sb_buf_puts(&out, "{\"project\":");
+    sb_json_write_string(&out, p->name, strlen(p->name));
+    put_str_or_null(&out, "pipeline", pl->name);
+    put_str_or_null(&out, "fabric", def->name);
+    put_str_or_null(&out, "kind", sb_fabric_kind_name(def->kind));
+    sb_buf_printf(&out, ",\"submitted\":%s,\"followed\":%s", submitted ? "true" : "false",
+                  waited ? "true" : "false");
+    put_str_or_null(&out, "state", submitted ? sb_batch_state_name(st->state) : NULL);
+    put_str_or_null(&out, "id", st->id);
+    put_str_or_null(&out, "app_id", st->app_id);
+    put_str_or_null(&out, "message", st->message);
+    if (st->exit_code >= 0)
+        sb_buf_printf(&out, ",\"exit_code\":%d", st->exit_code);
+    else
+        sb_buf_puts(&out, ",\"exit_code\":null");
+    sb_buf_printf(&out, ",\"seconds\":%.3f,\"log_total\":%ld,\"log\":[", seconds, log_total);
+    for (size_t i = 0; log && i < log->len; i++) {
+        const char *line = log->items[i];
+        if (i) sb_buf_putc(&out, ',');
+        sb_json_write_string(&out, line, strlen(line));
+    }
+    sb_buf_puts(&out, "]}\n");
+    fputs(sb_buf_str(&out), stdout);
+    sb_buf_free(&out);
+}
+
 static int run_submit(int argc, char **argv)
 {
     const sb_command *cmd = &sb_cmd_submit;
     const char *project = NULL, *fabric = NULL, *pipeline = NULL, *config = NULL;
-    bool no_wait = false;
+    bool no_wait = false, json = false;
     long log_lines = DEFAULT_LOG_LINES;
     double timeout = 0;
     sb_arena *a = sb_arena_new();
@@ -53,11 +94,15 @@ static int run_submit(int argc, char **argv)
             timeout = strtod(v, &end);
             if (*end || end == v || timeout <= 0)
                 rc = sb_cli_usage_error(cmd, "--timeout takes a number of seconds, not '%s'", v);
+        } else if ((v = sb_cli_opt_value(argc, argv, &i, "--format"))) {
+            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
+                rc = sb_cli_usage_error(cmd, "unknown format '%s' (text or json)", v);
+            json = strcmp(v, "json") == 0;
         } else if (strcmp(arg, "--no-wait") == 0) {
             no_wait = true;
         } else if (arg[0] == '-') {
-            static const char *const valued[] = {"--fabric", "--pipeline",  "--config",
-                                                 "--conf",   "--log-lines", "--timeout"};
+            static const char *const valued[] = {"--fabric",    "--pipeline", "--config", "--conf",
+                                                 "--log-lines", "--timeout",  "--format"};
             bool needs = false;
             for (size_t k = 0; k < SB_COUNTOF(valued); k++) needs |= strcmp(arg, valued[k]) == 0;
             rc = needs ? sb_cli_usage_error(cmd, "%s needs a value", arg)
@@ -86,7 +131,7 @@ static int run_submit(int argc, char **argv)
     sb_diags d;
     sb_diags_init(&d, a);
 
-    if ((rc = sb_cli_project_checked(cmd, a, project, config, false, &p)) != 0) goto done;
+    if ((rc = sb_cli_project_checked(cmd, a, project, config, json, &p)) != 0) goto done;
     if (!pipeline && p->npipelines != 1) {
         rc = sb_cli_usage_error(cmd, "which pipeline? give --pipeline P (project %s has %zu)",
                                 p->name, p->npipelines);
@@ -133,13 +178,13 @@ static int run_submit(int argc, char **argv)
         goto done;
     }
     if (sb_cli_generate(a, p, pl, false, tmp, &d) != 0) {
-        sb_cli_print_diags(&d, false);
+        sb_cli_print_diags(&d, json);
         rc = SB_EXIT_PROBLEMS;
         goto done;
     }
     sb_fabric_options fo = {.notice = sb_cli_fabric_notice, .notice_ud = (void *)"submit"};
     if (sb_fabric_open(&def, &fo, &f, &d) != 0) {
-        sb_cli_print_diags(&d, false);
+        sb_cli_print_diags(&d, json);
         rc = SB_EXIT_PROBLEMS;
         goto done;
     }
@@ -166,7 +211,7 @@ static int run_submit(int argc, char **argv)
     };
     double t0 = sb_cli_now_s();
     if (sb_fabric_submit(f, &req, &b, &d) != 0) {
-        sb_cli_print_diags(&d, false);
+        sb_cli_print_diags(&d, json);
         rc = SB_EXIT_PROBLEMS;
         goto done;
     }
@@ -175,12 +220,14 @@ static int run_submit(int argc, char **argv)
         sb_fabric_cancel(f);
         no_wait = false;
     }
-    sb_batch_status st = {0};
+    sb_batch_status st = {.exit_code = -1};
     if (sb_fabric_batch_poll(f, b, &st, &d) != 0) st.id = NULL;
-    printf("%s/%s submitted to fabric %s (%s)%s%s\n", p->name, pl->name, def.name,
-           sb_fabric_kind_name(def.kind), st.id ? ": " : "", st.id ? st.id : "");
+    if (!json)
+        printf("%s/%s submitted to fabric %s (%s)%s%s\n", p->name, pl->name, def.name,
+               sb_fabric_kind_name(def.kind), st.id ? ": " : "", st.id ? st.id : "");
     fflush(stdout);
     if (no_wait) {
+        if (json) print_json(p, pl, &def, &st, true, false, sb_cli_now_s() - t0, NULL, 0);
         rc = SB_EXIT_OK;
         goto done;
     }
@@ -193,28 +240,40 @@ static int run_submit(int argc, char **argv)
             sb_diags cd;
             sb_diags_init(&cd, a);
             sb_fabric_batch_cancel(f, b, &cd);
-            printf("%s/%s on fabric %s: did not finish within %.0f s; it was cancelled\n", p->name,
-                   pl->name, def.name, timeout);
+            if (json) {
+                st.state = SB_BATCH_KILLED;
+                st.message = sb_arena_printf(a, "did not finish within %.0f s; it was cancelled",
+                                             timeout);
+                print_json(p, pl, &def, &st, true, true, sb_cli_now_s() - t0, NULL, 0);
+            } else {
+                printf("%s/%s on fabric %s: did not finish within %.0f s; it was cancelled\n",
+                       p->name, pl->name, def.name, timeout);
+            }
         } else {
-            sb_cli_print_diags(&d, false);
+            sb_cli_print_diags(&d, json);
         }
         rc = SB_EXIT_PROBLEMS;
         goto done;
     }
     double took = sb_cli_now_s() - t0;
+    sb_vec lines = {0};
+    long total = 0;
     if (log_lines > 0) {
-        sb_vec lines = {0};
-        long total = 0;
         sb_diags ld;
         sb_diags_init(&ld, a);
         if (sb_fabric_batch_log(f, b, -1, log_lines, a, &lines, &total, &ld) != 0) {
-            sb_cli_print_diags(&ld, false);
-        } else if (lines.len) {
+            sb_cli_print_diags(&ld, json);
+        } else if (lines.len && !json) {
             printf("--- the last %zu of %ld log line%s ---\n", lines.len, total,
                    total == 1 ? "" : "s");
             for (size_t i = 0; i < lines.len; i++) printf("%s\n", (const char *)lines.items[i]);
             printf("---\n");
         }
+    }
+    rc = st.state == SB_BATCH_SUCCEEDED ? SB_EXIT_OK : SB_EXIT_PROBLEMS;
+    if (json) {
+        print_json(p, pl, &def, &st, true, true, took, &lines, total);
+        goto done;
     }
     printf("%s/%s on fabric %s: %s in %.1f s", p->name, pl->name, def.name,
            sb_batch_state_name(st.state), took);
@@ -227,7 +286,6 @@ static int run_submit(int argc, char **argv)
     }
     printf("\n");
     if (st.state != SB_BATCH_SUCCEEDED && st.message) printf("    %s\n", st.message);
-    rc = st.state == SB_BATCH_SUCCEEDED ? SB_EXIT_OK : SB_EXIT_PROBLEMS;
 
 done:
     fflush(stdout);
@@ -243,7 +301,8 @@ const sb_command sb_cmd_submit = {
     .name = "submit",
     .summary = "Run a pipeline as a batch application on a fabric",
     .usage = "sibyl submit [PROJECT] --fabric NAME --pipeline P [--config C] "
-             "[--conf NAME=VALUE] [--no-wait] [--timeout S] [--log-lines N]",
+             "[--conf NAME=VALUE] [--no-wait] [--timeout S] [--log-lines N]\n"
+             "                    [--format text|json]",
     .help = "Checks the project at PROJECT (default: the current directory) as\n"
             "`sibyl validate` does, generates the plain package of pipeline P (what\n"
             "`sibyl gen` writes) into a private temporary directory and submits it to the\n"
@@ -267,7 +326,11 @@ const sb_command sb_cmd_submit = {
             "                     fabric base_path defaults to the project directory\n"
             "  --no-wait          submit and exit (livy and databricks fabrics)\n"
             "  --timeout S        stop following after S seconds and cancel the batch\n"
-            "  --log-lines N      how much of the log to print at the end (default 30)\n\n"
+            "  --log-lines N      how much of the log to print at the end (default 30)\n"
+            "  --format json      one JSON object at the end instead of the text: project,\n"
+            "                     pipeline, fabric, kind, submitted, followed, state, id,\n"
+            "                     app_id, message, exit_code, seconds, log_total and log\n"
+            "                     (the last --log-lines lines); diagnostics as JSON too\n\n"
             "Ctrl-C cancels the batch (kills the spark-submit process, deletes the Livy\n"
             "batch, cancels the Databricks run).\n\n"
             "Exit status: 0 when the batch succeeded (or was submitted, with --no-wait),\n"

@@ -241,12 +241,20 @@ if wants spark; then
     t=$SECONDS
     mkdir -p "$work/config"
     cp -r "$root/examples/retail" "$work/config/retail" && rm -rf "$work/config/retail/out"
+    # ... followed with --format json: one object, the batch's end in it.
     if sib submit "$work/config/retail" --fabric local --pipeline clean_orders --config dev \
-        >"$work/config.out" 2>&1; then
-        ok "submit --config dev"
+        --format json --log-lines 5 >"$work/config.out" 2>"$work/config.err" &&
+        python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["project"] == "retail" and o["pipeline"] == "clean_orders" and o["kind"] == "spark", o
+assert o["state"] == "succeeded" and o["exit_code"] == 0 and o["followed"], o
+assert len(o["log"]) == 5 and o["log_total"] >= 5, o
+' "$work/config.out"; then
+        ok "submit --config dev --format json"
         targets_args+=(--targets "spark-config=$work/config/retail:clean_orders:dev")
     else
-        bad "submit --config dev" "$work/config.out"
+        bad "submit --config dev --format json" "$work/config.out" "$work/config.err"
     fi
     phase "submit --config" $t
 fi
