@@ -29,7 +29,7 @@ static void put_str_or_null(sb_buf *out, const char *key, const char *v)
 
 /* --format json: one object on stdout when the command ends. */
 static void print_json(const sb_project *p, const sb_pipeline *pl, const sb_fabric_def *def,
-                       const sb_batch_status *st, bool submitted, bool waited, double seconds,
+                       const sb_batch_status *st, bool waited, double seconds,
                        const sb_vec *log, long log_total)
 {
     sb_buf out = SB_BUF_INIT;
@@ -38,9 +38,8 @@ static void print_json(const sb_project *p, const sb_pipeline *pl, const sb_fabr
     put_str_or_null(&out, "pipeline", pl->name);
     put_str_or_null(&out, "fabric", def->name);
     put_str_or_null(&out, "kind", sb_fabric_kind_name(def->kind));
-    sb_buf_printf(&out, ",\"submitted\":%s,\"followed\":%s", submitted ? "true" : "false",
-                  waited ? "true" : "false");
-    put_str_or_null(&out, "state", submitted ? sb_batch_state_name(st->state) : NULL);
+    sb_buf_printf(&out, ",\"followed\":%s", waited ? "true" : "false");
+    put_str_or_null(&out, "state", sb_batch_state_name(st->state));
     put_str_or_null(&out, "id", st->id);
     put_str_or_null(&out, "app_id", st->app_id);
     put_str_or_null(&out, "message", st->message);
@@ -227,7 +226,7 @@ static int run_submit(int argc, char **argv)
                sb_fabric_kind_name(def.kind), st.id ? ": " : "", st.id ? st.id : "");
     fflush(stdout);
     if (no_wait) {
-        if (json) print_json(p, pl, &def, &st, true, false, sb_cli_now_s() - t0, NULL, 0);
+        if (json) print_json(p, pl, &def, &st, false, sb_cli_now_s() - t0, NULL, 0);
         rc = SB_EXIT_OK;
         goto done;
     }
@@ -244,7 +243,7 @@ static int run_submit(int argc, char **argv)
                 st.state = SB_BATCH_KILLED;
                 st.message = sb_arena_printf(a, "did not finish within %.0f s; it was cancelled",
                                              timeout);
-                print_json(p, pl, &def, &st, true, true, sb_cli_now_s() - t0, NULL, 0);
+                print_json(p, pl, &def, &st, true, sb_cli_now_s() - t0, NULL, 0);
             } else {
                 printf("%s/%s on fabric %s: did not finish within %.0f s; it was cancelled\n",
                        p->name, pl->name, def.name, timeout);
@@ -272,7 +271,7 @@ static int run_submit(int argc, char **argv)
     }
     rc = st.state == SB_BATCH_SUCCEEDED ? SB_EXIT_OK : SB_EXIT_PROBLEMS;
     if (json) {
-        print_json(p, pl, &def, &st, true, true, took, &lines, total);
+        print_json(p, pl, &def, &st, true, took, &lines, total);
         goto done;
     }
     printf("%s/%s on fabric %s: %s in %.1f s", p->name, pl->name, def.name,
@@ -328,7 +327,7 @@ const sb_command sb_cmd_submit = {
             "  --timeout S        stop following after S seconds and cancel the batch\n"
             "  --log-lines N      how much of the log to print at the end (default 30)\n"
             "  --format json      one JSON object at the end instead of the text: project,\n"
-            "                     pipeline, fabric, kind, submitted, followed, state, id,\n"
+            "                     pipeline, fabric, kind, followed, state, id,\n"
             "                     app_id, message, exit_code, seconds, log_total and log\n"
             "                     (the last --log-lines lines); diagnostics as JSON too\n\n"
             "Ctrl-C cancels the batch (kills the spark-submit process, deletes the Livy\n"
