@@ -20,11 +20,6 @@
 
 enum { DEFAULT_SAMPLE_ROWS = 20, MAX_CONF = 100, PAGE_DEFAULT = 50, PAGE_MAX = 200 };
 
-static bool is_final(const char *status)
-{
-    return strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
-}
-
 static void diags_answer(sb_req *r, int status, sb_diags *d, const char *code, const char *message)
 {
     sb_diags_sort(d);
@@ -173,7 +168,7 @@ static sb_json *run_json(sb_req *r, const sb_store_run *run, bool with_metrics)
     const char *status = run->status, *metrics = run->metrics;
     /* The row is written before the run leaves memory: a final status in
      * the store wins over the live one. */
-    bool live = !is_final(run->status) &&
+    bool live = !sb_runs_status_final(run->status) &&
                 sb_runs_live_state(r->srv, r->who.tenant_id, run->id, a, &status, &metrics);
     sb_json *o = sb_json_new_object(a);
     sb_js_set_int(a, o, "id", run->id);
@@ -618,7 +613,7 @@ void sb_api_run_cancel(sb_req *r)
     case SB_RUNS_CANCELLED:
         break;
     case SB_RUNS_NOT_HERE:
-        if (is_final(run.status))
+        if (sb_runs_status_final(run.status))
             return sb_req_error(r, 409, "ended", "the run already ended (%s)", run.status);
         ask = true;
         break;
@@ -643,7 +638,7 @@ void sb_api_run_cancel(sb_req *r)
     sb_store_rollback(tx);
     if (got != SB_STORE_OK) return sb_req_store_error(r, got, "run");
     if (strcmp(run.status, "cancelled") == 0) return sb_req_json(r, 200, run_json(r, &run, false));
-    if (rc == SB_STORE_CONFLICT || is_final(run.status))
+    if (rc == SB_STORE_CONFLICT || sb_runs_status_final(run.status))
         return sb_req_error(r, 409, "ended", "the run already ended (%s)", run.status);
     if (rc != SB_STORE_OK) return sb_req_store_error(r, rc, "run");
     return sb_req_json(r, 202, run_json(r, &run, false));
@@ -671,10 +666,11 @@ void sb_api_run_events(sb_req *r)
     if (!sb_req_begin(r, SB_STORE_READ, &tx)) return;
     int rc = sb_store_run_get(tx, id, &run);
     sb_vec samples = {0};
-    if (rc == SB_STORE_OK && is_final(run.status)) rc = sb_store_sample_list(tx, id, &samples);
+    if (rc == SB_STORE_OK && sb_runs_status_final(run.status))
+        rc = sb_store_sample_list(tx, id, &samples);
     sb_store_rollback(tx);
     if (rc != SB_STORE_OK) return sb_req_store_error(r, rc, "run");
-    if (!is_final(run.status)) return sb_runs_stream_relay(r, r->who.tenant_id, id);
+    if (!sb_runs_status_final(run.status)) return sb_runs_stream_relay(r, r->who.tenant_id, id);
     sb_buf text = SB_BUF_INIT;
     sb_runs_replay(&text, &run, &samples, true);
     sb_runs_stream_text(r, text.data, text.len);

@@ -176,6 +176,11 @@ struct sb_runs {
 
 static const char *const final_statuses[] = {"succeeded", "failed", "cancelled", "interrupted"};
 
+bool sb_runs_status_final(const char *status)
+{
+    return strcmp(status, "queued") != 0 && strcmp(status, "running") != 0;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -1184,8 +1189,7 @@ static void relay_read(sb_runs *m, sb_store *st, run_stream *rs, int64_t now)
             rc = sb_store_run_get(tx, rs->run_id, &run);
             if (rc == SB_STORE_NOT_FOUND) {
                 done = true; /* deleted meanwhile */
-            } else if (rc == SB_STORE_OK && strcmp(run.status, "queued") != 0 &&
-                       strcmp(run.status, "running") != 0) {
+            } else if (rc == SB_STORE_OK && sb_runs_status_final(run.status)) {
                 /* Ended, and its last events never came (its process
                  * stopped, or they were dropped): end with the row. */
                 if (!final_since) final_since = now;

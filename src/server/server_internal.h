@@ -260,6 +260,8 @@ sb_live_run *sb_runs_reserve(sb_server *s, int64_t tenant_id, int64_t user_id, s
                              int *http_status, const char **why);
 /* Give the place back (the run row could not be written). */
 void sb_runs_unreserve(sb_server *s, sb_live_run *lr);
+/* A run with this status has ended (anything but queued and running). */
+bool sb_runs_status_final(const char *status);
 /* Count a run refused over a limit (for /metrics). */
 void sb_runs_refused(sb_server *s);
 /* Queue the run held by `lr`; the spec is copied. */
